@@ -1,0 +1,112 @@
+"""The scan pipeline: units -> candidates -> filters -> judge -> findings.
+
+This is the library API behind `secretscan scan`, the pre-commit hook and `secretscan eval`. It is given a judge
+(or None for rules only) and never imports a backend itself, so the scanner core stays free of inference code.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+
+from secretscan.config import Config
+from secretscan.errors import BackendUnavailable
+from secretscan.inference.base import Judge
+from secretscan.scanner.candidates import find_candidates
+from secretscan.scanner.filters import harmless_reason
+from secretscan.scanner.prompt import build_prompt
+from secretscan.scanner.suppress import is_allowed_inline
+from secretscan.scanner.types import Candidate, Certainty, Finding, ScanResult, ScanStats, ScanUnit
+
+Warn = Callable[[str], None]
+
+
+def _rules_only(candidates: Sequence[Candidate]) -> list[Finding]:
+    return [Finding(c, c.prior, "rules") for c in candidates]
+
+
+def judge_candidates(
+    candidates: Sequence[Candidate], judge: Judge, config: Config, warn: Warn
+) -> tuple[list[Finding], int, str]:
+    """Score the uncertain candidates. Returns (findings at or above the threshold, judged count, backend name).
+
+    Identical prompts are scored once. If the backend is unavailable and the config allows it, falls back to
+    rules only with a warning, so a certain finding still blocks the commit.
+    """
+    prompts = [build_prompt(c, config.context_lines) for c in candidates]
+    unique = list(dict.fromkeys(prompts))
+    try:
+        scores = dict(zip(unique, judge.score(unique)))
+    except BackendUnavailable as exc:
+        if config.fallback != "rules":
+            raise
+        warn(f"{exc}; falling back to rules only")
+        return _rules_only(candidates), 0, "none"
+    findings = [
+        Finding(c, scores[p], f"judge:{judge.name}")
+        for c, p in zip(candidates, prompts)
+        if scores[p] >= config.threshold
+    ]
+    return findings, len(unique), judge.name
+
+
+def scan_units(
+    units: Iterable[ScanUnit],
+    config: Config,
+    judge: Judge | None,
+    *,
+    baseline: frozenset[str] = frozenset(),
+    skipped: Counter[str] | None = None,
+    warn: Warn = lambda message: None,
+) -> ScanResult:
+    """Scan every unit and return the findings that are not suppressed, with stats.
+
+    `skipped` is the counter the unit source fills (binary / large files); it is read after the units run out.
+    """
+    started = time.perf_counter()
+    files = 0
+    all_candidates = 0
+    filtered = 0
+    suppressed = 0
+    certain: list[Candidate] = []
+    uncertain: list[Candidate] = []
+    for unit in units:
+        files += 1
+        for candidate in find_candidates(unit, rules=config.rules):
+            all_candidates += 1
+            if is_allowed_inline(candidate.line_text) or candidate.fingerprint in baseline:
+                suppressed += 1
+            elif candidate.certainty is Certainty.CERTAIN:
+                certain.append(candidate)
+            elif harmless_reason(candidate) is not None:
+                filtered += 1
+            else:
+                uncertain.append(candidate)
+
+    findings = [Finding(c, 1.0, "certain") for c in certain]
+    judged, backend = 0, "none"
+    if judge is None:
+        findings += _rules_only(uncertain)
+    elif uncertain:
+        judged_findings, judged, backend = judge_candidates(uncertain, judge, config, warn)
+        findings += judged_findings
+    else:
+        backend = judge.name
+    findings.sort(key=lambda f: (f.candidate.commit or "", f.candidate.path, f.candidate.line, f.candidate.column))
+    skipped = skipped or Counter()
+    stats = ScanStats(
+        files_scanned=files,
+        files_skipped_binary=skipped["binary"],
+        files_skipped_large=skipped["large"],
+        candidates=all_candidates,
+        filtered=filtered,
+        judged=judged,
+        # Only the caching wrapper counts hits; a bare backend has none.
+        cache_hits=getattr(judge, "hits", 0),
+        suppressed=suppressed,
+        findings=len(findings),
+        seconds=round(time.perf_counter() - started, 3),
+        backend=backend,
+    )
+    return ScanResult(tuple(findings), stats)

@@ -1,0 +1,1 @@
+"""secretscan.hooks"""

@@ -1,0 +1,1 @@
+"""The deterministic candidate stage: pure Python, no ML imports."""

@@ -1,0 +1,76 @@
+"""The judge's prompt: one builder for inference and for training data.
+
+The training data pipeline renders its examples with `build_prompt` and `render_chat`, so the model is trained
+on exactly the text it sees when it judges a candidate. Change the format here and retrain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from secretscan.scanner.types import Candidate
+
+# The model answers with one of these; each is a single token in the SmolLM2 / Llama vocabularies, so the judge
+# reads P(secret) from the two label-token probabilities instead of parsing free text.
+LABEL_SECRET = "yes"
+LABEL_SAFE = "no"
+LABELS = (LABEL_SECRET, LABEL_SAFE)
+
+# Kept short: it is evaluated once and then reused from the KV cache, but every token still costs on 2 CPU cores.
+SYSTEM_PROMPT = (
+    "You review code for leaked credentials. Is the value a real hard-coded secret "
+    "(password, API key, token, private key)? Placeholders, examples, variable or env lookups, "
+    "hashes, IDs and public keys are not. Answer yes or no."
+)
+
+MAX_LINE_CHARS = 240
+MAX_VALUE_CHARS = 120
+
+
+@dataclass(frozen=True)
+class Prompt:
+    system: str
+    user: str
+
+
+def _clip(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def build_prompt(candidate: Candidate, context_lines: int = 0) -> Prompt:
+    """The judge's question about one candidate: its path, rule, line (with optional context) and value."""
+    parts = [f"path: {candidate.path}", f"rule: {candidate.rule}"]
+    if context_lines > 0:
+        before = candidate.context_before[-context_lines:]
+        after = candidate.context_after[:context_lines]
+        for line in before:
+            parts.append(f"before: {_clip(line, MAX_LINE_CHARS)}")
+        parts.append(f"line: {_clip(candidate.line_text, MAX_LINE_CHARS)}")
+        for line in after:
+            parts.append(f"after: {_clip(line, MAX_LINE_CHARS)}")
+    else:
+        parts.append(f"line: {_clip(candidate.line_text, MAX_LINE_CHARS)}")
+    parts.append(f"value: {_clip(candidate.secret, MAX_VALUE_CHARS)}")
+    return Prompt(system=SYSTEM_PROMPT, user="\n".join(parts))
+
+
+def render_system(prompt: Prompt) -> str:
+    """The shared prefix of every rendered prompt (cached once in the KV cache)."""
+    return f"<|im_start|>system\n{prompt.system}<|im_end|>\n"
+
+
+def render_chat(prompt: Prompt, answer: str | None = None) -> str:
+    """ChatML text, as SmolLM2-Instruct was trained on. With `answer`, the full training example."""
+    text = f"{render_system(prompt)}<|im_start|>user\n{prompt.user}<|im_end|>\n<|im_start|>assistant\n"
+    if answer is not None:
+        text += f"{answer}<|im_end|>\n"
+    return text
+
+
+def to_messages(prompt: Prompt, answer: str | None = None) -> list[dict[str, str]]:
+    """Chat messages (for Ollama, TRL and JSONL training data)."""
+    messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": prompt.user}]
+    if answer is not None:
+        messages.append({"role": "assistant", "content": answer})
+    return messages
