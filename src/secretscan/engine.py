@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from secretscan.config import Config
 from secretscan.errors import BackendUnavailable
 from secretscan.inference.base import Judge
+from secretscan.scanner.baseline import EMPTY_BASELINE, Baseline
 from secretscan.scanner.candidates import find_candidates
 from secretscan.scanner.filters import harmless_reason
 from secretscan.scanner.prompt import build_prompt
@@ -56,7 +57,7 @@ def scan_units(
     config: Config,
     judge: Judge | None,
     *,
-    baseline: frozenset[str] = frozenset(),
+    baseline: Baseline = EMPTY_BASELINE,
     skipped: Counter[str] | None = None,
     warn: Warn = lambda message: None,
 ) -> ScanResult:
@@ -75,7 +76,7 @@ def scan_units(
         files += 1
         for candidate in find_candidates(unit, rules=config.rules):
             all_candidates += 1
-            if is_allowed_inline(candidate.line_text) or candidate.fingerprint in baseline:
+            if is_allowed_inline(candidate.line_text) or baseline.suppresses(candidate):
                 suppressed += 1
             elif candidate.certainty is Certainty.CERTAIN:
                 certain.append(candidate)
