@@ -25,7 +25,7 @@ AWS_KEY = "AKIA" + "Q7WZ3K5M2X9P4TRL"
 GITHUB_TOKEN = "ghp_" + "k3Jd9QwLx7Vb2NmZp5Rt8YcHs4Gf6Ae1Uo0T"
 DB_PASSWORD = "h7Rk2pX9" + "vQ4mW8zL"
 SECRETS = (AWS_KEY, GITHUB_TOKEN, DB_PASSWORD)
-COMMIT = "abc1234" + "def567890abc1234def567890abc1234def5"
+COMMIT = "abc1234" + "0123456789abcdef" * 2 + "0"
 
 STATS = ScanStats(
     files_scanned=14,
@@ -249,7 +249,7 @@ def test_sarif_content() -> None:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
     assert token["level"] == "error" and password["level"] == "error"
     assert aws["level"] == "warning"
-    assert token["message"]["text"] == "Possible vcs secret ghp_\u2026Uo0T (confidence 1.00, rule github-pat)"
+    assert token["message"]["text"] == "Hard-coded vcs secret ghp_\u2026Uo0T (rule github-pat, confidence 1.00)"
     location = token["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "ci/deploy%20script.sh"
     assert location["region"] == {"startLine": 3, "startColumn": 7, "endColumn": 7 + len(GITHUB_TOKEN)}

@@ -200,7 +200,7 @@ def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "ruleIndex": rule_index,
         "level": "error" if finding.confidence >= ERROR_CONFIDENCE else "warning",
         "message": {
-            "text": f"Possible {c.category} secret {c.masked} (confidence {finding.confidence:.2f}, rule {c.rule})"
+            "text": f"Hard-coded {c.category} secret {c.masked} (rule {c.rule}, confidence {finding.confidence:.2f})"
         },
         "locations": [
             {
