@@ -73,7 +73,10 @@ def test_baseline_holds_no_secret_and_does_not_churn(tmp_path: Path) -> None:
     entries = document["fingerprints"]
     assert entries == sorted(entries, key=lambda e: (e["path"], e["rule"], e["fingerprint"]))
     assert all(set(e) == {"path", "rule", "fingerprint"} for e in entries)
-    assert {e["fingerprint"] for e in entries} == {finding(AWS_KEY).fingerprint, finding(GITHUB_TOKEN, rule="github-pat").fingerprint}
+    assert {e["fingerprint"] for e in entries} == {
+        finding(AWS_KEY).fingerprint,
+        finding(GITHUB_TOKEN, rule="github-pat").fingerprint,
+    }
 
 
 def test_missing_baseline_is_empty(tmp_path: Path) -> None:
@@ -154,7 +157,11 @@ def test_import_a_real_detect_secrets_baseline(tmp_path: Path) -> None:
     (project / "app" / "settings.py").write_text(f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"\n')
     (project / "deploy.py").write_text(f'db_password = "{DB_PASSWORD}"\n')
     scan = subprocess.run(
-        [sys.executable, "-m", "detect_secrets", "scan", "--all-files", "."], cwd=project, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "detect_secrets", "scan", "--all-files", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     ds_document = json.loads(scan.stdout)
     results = ds_document["results"]
@@ -174,7 +181,9 @@ def test_import_a_real_detect_secrets_baseline(tmp_path: Path) -> None:
     imported = import_detect_secrets(ds_path, baseline_path, warn=warnings.append)
     assert imported == len({(e["type"], e["hashed_secret"]) for e in results["app/settings.py"]}) >= 1
     skipped = len(results["deploy.py"])
-    assert warnings == [f"skipped {skipped} detect-secrets entr{'y' if skipped == 1 else 'ies'} audited as real secrets"]
+    assert warnings == [
+        f"skipped {skipped} detect-secrets entr{'y' if skipped == 1 else 'ies'} audited as real secrets"
+    ]
 
     baseline = load_baseline(baseline_path)
     assert baseline.suppresses(candidate(AWS_KEY, path="app/settings.py", line=1))
@@ -193,7 +202,9 @@ def test_import_keeps_existing_fingerprints(tmp_path: Path) -> None:
     path = tmp_path / ".secretscan-baseline.json"
     write_baseline(path, [finding(GITHUB_TOKEN, rule="github-pat")])
     ds = tmp_path / ".secrets.baseline"
-    ds.write_text(json.dumps({"version": "1.5.0", "results": {"app/settings.py": [_ds_entry(AWS_KEY, "AWS Access Key")]}}))
+    ds.write_text(
+        json.dumps({"version": "1.5.0", "results": {"app/settings.py": [_ds_entry(AWS_KEY, "AWS Access Key")]}})
+    )
     assert import_detect_secrets(ds, path) == 1
     baseline = load_baseline(path)
     assert baseline.suppresses(candidate(GITHUB_TOKEN, rule="github-pat"))
@@ -232,4 +243,3 @@ def _ds_entry(secret: str, kind: str) -> dict[str, object]:
         "is_verified": False,
         "line_number": 1,
     }
-

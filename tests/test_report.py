@@ -86,7 +86,9 @@ def sample_result() -> ScanResult:
                 reason="certain",
                 commit=COMMIT,
             ),
-            make_finding(DB_PASSWORD, path="deploy.py", line=1, column=15, rule="generic-password", category="password"),
+            make_finding(
+                DB_PASSWORD, path="deploy.py", line=1, column=15, rule="generic-password", category="password"
+            ),
         ),
         stats=STATS,
     )
@@ -170,7 +172,15 @@ def test_json_document_shape() -> None:
     assert list(document["stats"]) == list(asdict(STATS))
     first, second, third = document["findings"]
     assert list(first) == [
-        "path", "line", "column", "rule", "category", "confidence", "secret_masked", "fingerprint", "reason"
+        "path",
+        "line",
+        "column",
+        "rule",
+        "category",
+        "confidence",
+        "secret_masked",
+        "fingerprint",
+        "reason",
     ]
     assert first == {
         "path": "app/settings.py",

@@ -40,6 +40,10 @@ _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _SHA1_HEX = re.compile(r"[0-9a-f]{40}")
 
 
+class _MalformedEntry(Exception):
+    """A baseline entry of the wrong shape; turned into a ConfigError that names the file."""
+
+
 @dataclass(frozen=True, order=True)
 class AcceptedFinding:
     """One of our findings, reviewed and accepted."""
@@ -60,6 +64,8 @@ class ImportedSecret:
 
 @dataclass(frozen=True)
 class Baseline:
+    """The accepted findings and detect-secrets imports, with set lookups built once for `suppresses`."""
+
     accepted: frozenset[AcceptedFinding] = frozenset()
     imported: frozenset[ImportedSecret] = frozenset()
     _fingerprints: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -95,7 +101,7 @@ def load_baseline(path: Path) -> Baseline:
     try:
         accepted = frozenset(_accepted_from(raw) for raw in _list(data, "fingerprints"))
         imported = frozenset(_imported_from(raw) for raw in _list(data, "detect_secrets"))
-    except ValueError as exc:
+    except _MalformedEntry as exc:
         raise ConfigError(f"{path}: corrupt baseline: {exc}") from None
     return Baseline(accepted, imported)
 
@@ -115,9 +121,7 @@ def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
     return len(baseline)
 
 
-def import_detect_secrets(
-    ds_path: Path, baseline_path: Path, warn: Callable[[str], None] | None = None
-) -> int:
+def import_detect_secrets(ds_path: Path, baseline_path: Path, warn: Callable[[str], None] | None = None) -> int:
     """Merge a detect-secrets `.secrets.baseline` into our baseline. Returns the number of entries imported.
 
     Entries audited as real (`is_secret: true`) are not imported: the user marked them as secrets to fix, so
@@ -132,10 +136,10 @@ def import_detect_secrets(
     try:
         for filename, entries in results.items():
             if not isinstance(entries, list):
-                raise ValueError(f"results[{filename!r}] is not a list")
+                raise _MalformedEntry(f"results[{filename!r}] is not a list")
             for entry in entries:
                 if not isinstance(entry, dict):
-                    raise ValueError(f"an entry of {filename!r} is not an object")
+                    raise _MalformedEntry(f"an entry of {filename!r} is not an object")
                 if entry.get("is_secret") is True:
                     skipped += 1
                     continue
@@ -144,7 +148,7 @@ def import_detect_secrets(
                         {"path": filename, "type": entry.get("type"), "hashed_secret": entry.get("hashed_secret")}
                     )
                 )
-    except ValueError as exc:
+    except _MalformedEntry as exc:
         raise ConfigError(f"{ds_path}: corrupt detect-secrets baseline: {exc}") from None
     existing = load_baseline(baseline_path)
     _write(baseline_path, Baseline(existing.accepted, existing.imported | imported))
@@ -186,32 +190,32 @@ def _read_json(path: Path, what: str) -> Any:
 def _list(data: Mapping[str, Any], key: str) -> list[Any]:
     value = data.get(key, [])
     if not isinstance(value, list):
-        raise ValueError(f"'{key}' must be a list")
+        raise _MalformedEntry(f"'{key}' must be a list")
     return value
 
 
 def _text(raw: Mapping[str, Any], key: str) -> str:
     value = raw.get(key)
     if not isinstance(value, str) or not value:
-        raise ValueError(f"an entry has no '{key}'")
+        raise _MalformedEntry(f"an entry has no '{key}'")
     return value
 
 
 def _accepted_from(raw: Any) -> AcceptedFinding:
     if not isinstance(raw, dict):
-        raise ValueError("a fingerprint entry is not an object")
+        raise _MalformedEntry("a fingerprint entry is not an object")
     fingerprint = _text(raw, "fingerprint")
     if not _SHA256_HEX.fullmatch(fingerprint):
-        raise ValueError(f"fingerprint {fingerprint[:16]!r} is not a sha256 hex digest")
+        raise _MalformedEntry(f"fingerprint {fingerprint[:16]!r} is not a sha256 hex digest")
     return AcceptedFinding(_normalize_path(_text(raw, "path")), _text(raw, "rule"), fingerprint)
 
 
 def _imported_from(raw: Any) -> ImportedSecret:
     if not isinstance(raw, dict):
-        raise ValueError("a detect_secrets entry is not an object")
+        raise _MalformedEntry("a detect_secrets entry is not an object")
     hashed = _text(raw, "hashed_secret")
     if not _SHA1_HEX.fullmatch(hashed):
-        raise ValueError(f"hashed_secret {hashed[:16]!r} is not a sha1 hex digest")
+        raise _MalformedEntry(f"hashed_secret {hashed[:16]!r} is not a sha1 hex digest")
     return ImportedSecret(_normalize_path(_text(raw, "path")), _text(raw, "type"), hashed)
 
 
