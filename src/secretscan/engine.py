@@ -6,6 +6,7 @@ This is the library API behind `secretscan scan`, the pre-commit hook and `secre
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -27,6 +28,20 @@ def _rules_only(candidates: Sequence[Candidate]) -> list[Finding]:
     return [Finding(c, c.prior, "rules") for c in candidates]
 
 
+def combine(prior: float, judged: float) -> float:
+    """Fold the rule's prior and the judge's P(secret) together in log-odds.
+
+    The judge is treated as independent evidence on a neutral 0.5 base: a generic keyword hit (prior 0.5) takes the
+    judge's word as it is, while a strong token format (prior ~0.9) needs the judge to be clearly against it before
+    it is dropped, and a bare high-entropy string (prior ~0.3) needs the judge clearly for it.
+    """
+    eps = 1e-6
+    prior = min(max(prior, eps), 1 - eps)
+    judged = min(max(judged, eps), 1 - eps)
+    log_odds = math.log(prior / (1 - prior)) + math.log(judged / (1 - judged))
+    return 1 / (1 + math.exp(-log_odds))
+
+
 def judge_candidates(
     candidates: Sequence[Candidate], judge: Judge, config: Config, warn: Warn
 ) -> tuple[list[Finding], int, str]:
@@ -44,11 +59,11 @@ def judge_candidates(
             raise
         warn(f"{exc}; falling back to rules only")
         return _rules_only(candidates), 0, "none"
-    findings = [
-        Finding(c, scores[p], f"judge:{judge.name}")
-        for c, p in zip(candidates, prompts)
-        if scores[p] >= config.threshold
-    ]
+    findings = []
+    for candidate, prompt in zip(candidates, prompts):
+        confidence = combine(candidate.prior, scores[prompt])
+        if confidence >= config.threshold:
+            findings.append(Finding(candidate, confidence, f"judge:{judge.name}"))
     return findings, len(unique), judge.name
 
 
