@@ -165,6 +165,7 @@ def hooks_dir(cwd: Path | str | None = None) -> Path:
 
 def staged_files(cwd: Path | str | None = None) -> list[str]:
     """Paths (relative to the work tree root) with staged changes, deleted files excepted."""
+    repo_root(cwd)  # outside a repository `git diff` would turn into `git diff --no-index` and fail oddly
     return zsplit(run_git("diff", "--staged", "--name-only", "--no-ext-diff", "--no-relative", "-z", STAGED_FILTER, cwd=cwd))
 
 
@@ -186,6 +187,7 @@ def staged_blobs(cwd: Path | str | None = None) -> list[StagedBlob]:
 
     Uses `--raw -z`, which has the same filter and rename detection as the staged diff we pair it with.
     """
+    repo_root(cwd)  # outside a repository `git diff` would turn into `git diff --no-index` and fail oddly
     fields = zsplit(
         run_git("diff", "--staged", "--raw", "-z", "--no-abbrev", "--no-ext-diff", "--no-relative", "-M", STAGED_FILTER, cwd=cwd)
     )
