@@ -1,0 +1,81 @@
+"""The library API: scan files, the staged index or the history, with a judge (or None for rules only).
+
+Each function turns a source into ScanUnits and runs the engine over them. Candidate paths are relative to the
+current directory and use `/`, as gitleaks prints them. Nothing here imports a model backend: the caller
+builds the judge (`secretscan.inference.factory.make_judge`) and passes it in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+
+from secretscan.config import Config
+from secretscan.engine import scan_units
+from secretscan.inference.base import Judge
+from secretscan.scanner.baseline import EMPTY_BASELINE, Baseline
+from secretscan.scanner.sources import file_units, history_units, staged_units
+from secretscan.scanner.types import ScanResult, ScanUnit
+
+Warn = Callable[[str], None]
+
+
+def _ignore(message: str) -> None:
+    """The default `warn`: library callers that pass none get no output."""
+
+
+def _run(units: Iterable[ScanUnit], skipped: Counter[str], config: Config, judge: Judge | None, baseline: Baseline, warn: Warn) -> ScanResult:
+    result = scan_units(units, config, judge, baseline=baseline, skipped=skipped, warn=warn)
+    # The stats count binary and large files; what else was left out is said as a warning, never silently.
+    notes = []
+    if skipped["unreadable"]:
+        notes.append(f"{skipped['unreadable']} unreadable file(s) skipped (permissions, special files)")
+    if skipped["unparsed"]:
+        notes.append(f"{skipped['unparsed']} part(s) of the git diff could not be parsed and were skipped")
+    if not notes:
+        return result
+    return dataclasses.replace(result, warnings=(*result.warnings, *notes))
+
+
+def scan_paths(
+    paths: Sequence[str | os.PathLike[str]],
+    config: Config,
+    judge: Judge | None,
+    *,
+    baseline: Baseline = EMPTY_BASELINE,
+    warn: Warn = _ignore,
+) -> ScanResult:
+    """Scan files and directories (git-listed inside a work tree, so .gitignore is respected)."""
+    skipped: Counter[str] = Counter()
+    units = file_units(paths, exclude=config.exclude, max_file_bytes=config.max_file_bytes, skipped=skipped)
+    return _run(units, skipped, config, judge, baseline, warn)
+
+
+def scan_staged(
+    config: Config,
+    judge: Judge | None,
+    *,
+    baseline: Baseline = EMPTY_BASELINE,
+    warn: Warn = _ignore,
+    paths: Sequence[str | os.PathLike[str]] | None = None,
+) -> ScanResult:
+    """Scan what the next commit adds: the index version of each staged file, judging only the added lines."""
+    skipped: Counter[str] = Counter()
+    units = staged_units(paths, exclude=config.exclude, max_file_bytes=config.max_file_bytes, skipped=skipped)
+    return _run(units, skipped, config, judge, baseline, warn)
+
+
+def scan_history(
+    rev_range: str | None,
+    config: Config,
+    judge: Judge | None,
+    *,
+    baseline: Baseline = EMPTY_BASELINE,
+    warn: Warn = _ignore,
+) -> ScanResult:
+    """Scan the lines each commit in `rev_range` added (None: every commit reachable from any ref)."""
+    skipped: Counter[str] = Counter()
+    units = history_units(rev_range, exclude=config.exclude, max_file_bytes=config.max_file_bytes, skipped=skipped)
+    return _run(units, skipped, config, judge, baseline, warn)
