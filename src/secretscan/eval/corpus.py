@@ -65,7 +65,7 @@ def _list_files(root: Path, skip: Path) -> tuple[str, ...]:
         dirnames[:] = sorted(d for d in dirnames if d != ".git")
         for name in filenames:
             path = Path(folder) / name
-            if path != skip and path.is_file():
+            if path != skip and path.is_file() and not path.is_symlink():
                 files.append(path.relative_to(root).as_posix())
     return tuple(sorted(files))
 

@@ -1,0 +1,66 @@
+"""Error analysis masks every value that could be a credential, and keeps the code around it readable."""
+
+from __future__ import annotations
+
+import pytest
+
+from secretscan.eval.masking import likely_value_masked, mask_text, value_class
+
+SECRETS = ("hunter2hunter2", "s3cr3tPass", "Sup3rS3cret", "wJalrXUtnFEMI/K7MDENG/bPxRfiCY", "letmein",
+           "correct_horse_battery_staple", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx.SflKxwRJ", "$ecretP4ss", "mysecretkey")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("line", "masked"),
+    [
+        ('password = "hunter2hunter2"', 'password = "hu…r2"'),
+        ('{"password": "s3cr3tPass", "user": "bob"}', '{"password": "s3…ss", "user": "…"}'),
+        ("DB_URL=postgres://admin:Sup3rS3cret@db:5432/app", "DB_URL=postgres://admin:Su…et@db:5432/app"),
+        ('conn = "mysql://root:Sup3rS3cret@localhost/db"', 'conn = "mysql://root:Su…et@localhost/db"'),
+        ("export AWS_SECRET=wJalrXUtnFEMI/K7MDENG/bPxRfiCY", "export AWS_SECRET=wJal…fiCY"),
+        ('if password == "letmein":', 'if password == "l…n":'),
+        ("mysql -u root -pcorrect_horse_battery_staple", "mysql -u root -pco…aple"),
+        ('curl -H "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx.SflKxwRJ"', 'curl -H "Auth…xwRJ"'),
+        ("pw = '$ecretP4ss'", "pw = '$e…ss'"),
+        ('mac = hmac.new("mysecretkey")', 'mac = hmac.new("my…ey")'),
+        # References and masks stay readable: they are what a reader needs to see to judge an error.
+        ('token = os.environ["GITHUB_TOKEN"]', 'token = os.environ["GITHUB_TOKEN"]'),
+        ("api_key: ${API_KEY}", "api_key: ${API_KEY}"),
+        ("PASS=$DB_PASS", "PASS=$DB_PASS"),
+        ("  password: {{ .Values.db.password }}", "  password: {{ .Values.db.password }}"),
+        ("DATABASE_PASSWORD_KEY = get_secret()", "DATABASE_PASSWORD_KEY = get_secret()"),
+        ('secret = "<your-secret>"', 'secret = "<your-secret>"'),
+        ("password: '********'", "password: '********'"),
+    ],
+)
+def test_mask_text(line: str, masked: str) -> None:
+    assert mask_text(line) == masked
+    assert not any(secret in mask_text(line) for secret in SECRETS)
+
+
+def test_likely_value_is_the_longest_value_on_the_line_masked() -> None:
+    assert likely_value_masked('db.connect(user="app", password="Sup3rS3cret")') == "Su…et"
+    assert likely_value_masked("api_key: ${API_KEY}") == "…"
+    assert likely_value_masked("") == "…"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("${DB_PASSWORD}", "lookup"),
+        ("os.environ['X']", "lookup"),
+        ("changeme", "placeholder"),
+        ("<token>", "placeholder"),
+        ("your_api_key_here", "placeholder"),
+        ("AKIAIOSFODNN7EXAMPLE", "placeholder"),
+        ("", "placeholder"),
+        ("3f786850e387550fdab836ed7e6dc881de23001b", "hash-or-id"),
+        ("550e8400-e29b-41d4-a716-446655440000", "hash-or-id"),
+        ("sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==", "hash-or-id"),
+        ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMq", "public"),
+        ("hunter2", None),
+        ("ghp_16C7e42F292c6912E7710c838347Ae178B4a", None),
+    ],
+)
+def test_value_class(value: str, kind: str | None) -> None:
+    assert value_class(value) == kind
