@@ -1,0 +1,86 @@
+"""Credentials inside URLs and connection strings; the secret is the password alone.
+
+    postgres://app:s3cret@db.internal:5432/app      redis://:s3cret@cache:6379
+    Server=db;Database=app;User Id=sa;Password=s3cret;
+    jdbc:mysql://db/app?user=app&password=s3cret
+
+Both anchors ("://" and "password=") are plain substrings of the lowercased text, so the regex engine jumps
+from one to the next instead of trying a pattern at every character.
+"""
+
+from __future__ import annotations
+
+import re
+
+from secretscan.scanner.rules.base import Hit, Specificity
+from secretscan.scanner.rules.keywords import MAX_LINE_CHARS
+
+PRIOR = 0.7
+_SCHEME_END = re.compile(r"://")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}\Z")
+_USERINFO = re.compile(r"(?P<user>[^\s:/@?#'\"`<>\\]{0,100}):(?P<password>[^\s@/?#'\"`<>\\]{1,200})@(?=[\w\[%.-])")
+_PASSWORD_KEY = re.compile(r"(?:password|passwd|pwd)[ \t]*=[ \t]*")
+# ADO.NET / ODBC / libpq keyword strings: `Key=value;` pairs, one of which says where to connect.
+_CONNECTION_KEYS = re.compile(
+    r"(?:server|data source|host|hostname|user id|uid|user|username|database|dbname|initial catalog|provider"
+    r"|dsn|driver|port|addr|address)[ \t]*=",
+)
+_ADO_VALUE = re.compile(r"(?:\"(?P<dq>[^\"\n]*)\"|'(?P<sq>[^'\n]*)'|\{(?P<braced>[^}\n]*)\}|(?P<bare>[^;\"'\n]*))")
+_QUERY_VALUE = re.compile(r"[^&\s'\"#<>;`]*")
+
+
+def find_url_credential_hits(text: str, lowered: str) -> list[Hit]:
+    if "://" not in text or "@" not in text:
+        return []
+    hits = []
+    for anchor in _SCHEME_END.finditer(text):
+        scheme_start = max(0, anchor.start() - 32)
+        if _SCHEME.search(text, scheme_start, anchor.start()) is None:
+            continue
+        userinfo = _USERINFO.match(text, anchor.end())
+        if userinfo is None:
+            continue
+        start, end = userinfo.span("password")
+        hits.append(Hit(start, end, "url-credentials", "connection-string", PRIOR, Specificity.CONNECTION))
+    return hits
+
+
+def _line_around(lowered: str, position: int) -> tuple[int, int]:
+    start = lowered.rfind("\n", 0, position) + 1
+    end = lowered.find("\n", position)
+    return start, len(lowered) if end == -1 else end
+
+
+def find_connection_string_hits(text: str, lowered: str) -> list[Hit]:
+    if "password" not in lowered and "pwd" not in lowered:
+        return []
+    hits = []
+    for key in _PASSWORD_KEY.finditer(lowered):
+        separator = lowered[key.start() - 1] if key.start() > 0 else "\n"
+        line_start, line_end = _line_around(lowered, key.start())
+        if line_end - line_start > MAX_LINE_CHARS:
+            continue
+        line = lowered[line_start:line_end]
+        if separator in "?&":
+            # A URL query string (JDBC and friends).
+            if "://" not in line and "jdbc:" not in line:
+                continue
+            value = _QUERY_VALUE.match(text, key.end(), line_end)
+            start, end = value.span() if value else (key.end(), key.end())
+        elif separator in ";\"' \t\n":
+            if ";" not in line or _CONNECTION_KEYS.search(line) is None:
+                continue
+            value = _ADO_VALUE.match(text, key.end(), line_end)
+            if value is None:
+                continue
+            group = next(g for g in ("dq", "sq", "braced", "bare") if value.group(g) is not None)
+            start, end = value.span(group)
+            while end > start and text[end - 1] in " \t\r":
+                end -= 1
+        else:
+            continue  # DB_PASSWORD=… is a keyword assignment, not a connection string
+        if end > start:
+            hits.append(
+                Hit(start, end, "connection-string-password", "connection-string", PRIOR, Specificity.CONNECTION)
+            )
+    return hits

@@ -1,0 +1,216 @@
+"""Known token formats: one declarative rule each (a name, keywords, a regex; `TokenRule` does the work).
+
+Formats follow the vendors' documentation, cross-checked with gitleaks' and detect-secrets' rule sets.
+Order matters only between rules that can match the same text: the earlier (more specific) one wins.
+Rules whose format is a bare shape (a UUID, 32 hex chars) need the service's name before the value
+(`context()`), and have a lower prior.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+
+from secretscan.scanner.rules.base import TokenRule
+from secretscan.scanner.rules.checksums import age_secret_key_valid, github_checksum_valid
+
+# The token must end here: not followed by more token characters.
+_END = r"(?![A-Za-z0-9_-])"
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+def context(names: str, value: str) -> str:
+    """`<service name>… = <value>`: a name (case-insensitive) then, within a few characters, an assignment."""
+    return (
+        rf"(?i:{names})[\w.-]{{0,25}}?[\"'\]]{{0,2}}[ \t]{{0,3}}(?:=>|:=|=|:|,)[ \t]{{0,3}}[\"'`]?"
+        rf"(?P<secret>{value}){_END}"
+    )
+
+
+def _b64url_json(segment: str) -> object:
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
+def jwt_shaped(token: str) -> bool:
+    """A JWT's header decodes to a JSON object with an "alg" (or "typ"): not just any dotted base64."""
+    try:
+        header = _b64url_json(token.split(".", 1)[0])
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return False
+    return isinstance(header, dict) and ("alg" in header or "typ" in header)
+
+
+def _rule(
+    id: str,
+    category: str,
+    regex: str,
+    *keywords: str,
+    prior: float = 0.9,
+    checksum: Callable[[str], bool] | None = None,
+    validate: Callable[[str], bool] | None = None,
+    secret_group: int | str = 0,
+    word_start: bool = True,
+) -> TokenRule:
+    return TokenRule(
+        id=id,
+        category=category,
+        regex=regex,
+        keywords=keywords,
+        prior=prior,
+        checksum=checksum,
+        validate=validate,
+        secret_group=secret_group,
+        word_start=word_start,
+    )
+
+
+def _context_rule(id: str, category: str, names: str, value: str, *keywords: str, prior: float = 0.7) -> TokenRule:
+    return TokenRule(
+        id=id,
+        category=category,
+        regex=context(names, value),
+        keywords=keywords,
+        prior=prior,
+        secret_group="secret",
+        word_start=False,
+    )
+
+
+TOKEN_RULES: tuple[TokenRule, ...] = (
+    # --- cloud ---
+    _rule("aws-access-key-id", "cloud", r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}(?![A-Za-z0-9])",
+          "akia", "asia", "abia", "acca", "a3t", prior=0.85),
+    _context_rule("aws-secret-access-key", "cloud",
+                  r"aws[\w.-]{0,20}?secret|secret[_.-]?access[_.-]?key",
+                  r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])", "aws", "secret_access", "secretaccess", prior=0.85),
+    _rule("aws-mws-key", "cloud", rf"amzn\.mws\.{_UUID}", "amzn.mws"),
+    _rule("gcp-api-key", "cloud", r"AIza[0-9A-Za-z_-]{35}" + _END, "aiza", prior=0.85),
+    _rule("gcp-oauth-client-secret", "cloud", r"GOCSPX-[A-Za-z0-9_-]{28}" + _END, "gocspx-"),
+    _rule("google-oauth-access-token", "cloud", r"ya29\.[0-9A-Za-z_-]{30,}" + _END, "ya29.", prior=0.8),
+    _rule("azure-storage-account-key", "cloud", r"AccountKey=(?P<secret>[A-Za-z0-9+/]{86}==)",
+          "accountkey=", secret_group="secret", word_start=False),
+    _rule("azure-shared-access-key", "cloud", r"SharedAccessKey=(?P<secret>[A-Za-z0-9+/]{42,43}=)",
+          "sharedaccesskey=", secret_group="secret", word_start=False),
+    _rule("azure-ad-client-secret", "cloud", r"[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])",
+          "q~", prior=0.8),
+    _rule("digitalocean-token", "cloud", r"do[opr]_v1_[a-f0-9]{64}" + _END, "dop_v1_", "doo_v1_", "dor_v1_"),
+    _rule("heroku-api-key-v2", "cloud", r"HRKU-AA[0-9a-zA-Z_-]{58}" + _END, "hrku-aa"),
+    _context_rule("heroku-api-key", "cloud", "heroku", _UUID, "heroku"),
+    _rule("alibaba-access-key-id", "cloud", r"LTAI[A-Za-z0-9]{12,20}(?![A-Za-z0-9])", "ltai", prior=0.8),
+    _rule("cloudflare-origin-ca-key", "cloud", r"v1\.0-[a-f0-9]{24}-[a-f0-9]{146}" + _END, "v1.0-"),
+    _context_rule("cloudflare-api-token", "cloud", "cloudflare|cf_api", r"[A-Za-z0-9_-]{40}", "cloudflare", "cf_api"),
+    _rule("flyio-token", "cloud", r"(?:fo1_[\w-]{43}|fm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3})" + _END, "fo1_", "fm1", "fm2_"),
+    _rule("planetscale-token", "cloud", r"pscale_(?:tkn|pw|oauth)_[\w=.-]{32,64}" + _END, "pscale_"),
+    _rule("supabase-token", "cloud", r"sbp_[a-f0-9]{40}" + _END, "sbp_"),
+    _rule("tailscale-key", "cloud", r"tskey-(?:api|auth|client|webhook|scim)-[A-Za-z0-9]{6,}-[A-Za-z0-9]{16,}" + _END,
+          "tskey-"),
+    _rule("terraform-cloud-token", "cloud", r"[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}" + _END, "atlasv1"),
+    _rule("vault-token", "cloud", r"hv[sb]\.[\w-]{90,300}" + _END, "hvs.", "hvb."),
+    _rule("doppler-token", "cloud", r"dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}" + _END, "dp.pt.", "dp.st.",
+          "dp.sa.", "dp.ct.", "dp.scim.", "dp.audit."),
+    _rule("pulumi-token", "cloud", r"pul-[a-f0-9]{40}" + _END, "pul-"),
+    _rule("render-api-key", "cloud", r"rnd_[A-Za-z0-9]{32}" + _END, "rnd_", prior=0.8),
+    _rule("netlify-token", "cloud", r"nfp_[A-Za-z0-9]{36}" + _END, "nfp_"),
+    _rule("dynatrace-token", "cloud", r"dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64}" + _END, "dt0c01."),
+    _rule("newrelic-user-key", "cloud", r"NRAK-[A-Z0-9]{27}" + _END, "nrak-"),
+    _rule("grafana-token", "cloud", r"(?:glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,400}={0,3}"
+          r"|eyJrIjoi[A-Za-z0-9]{70,400}={0,3})" + _END, "glsa_", "glc_", "eyjrijoi"),
+    _rule("sentry-token", "cloud", r"(?:sntryu_[a-f0-9]{64}|sntrys_eyJ[A-Za-z0-9+/=_]{60,})" + _END, "sntryu_", "sntrys_"),
+    _context_rule("datadog-api-key", "cloud", r"datadog|dd[_-](?:api|app)[_-]?key", r"[a-f0-9]{32}(?:[a-f0-9]{8})?",
+                  "datadog", "dd_api", "dd_app", "dd-api", "dd-app"),
+    # --- version control and CI ---
+    _rule("github-pat", "vcs", r"ghp_[A-Za-z0-9]{36}" + _END, "ghp_", checksum=github_checksum_valid),
+    _rule("github-oauth", "vcs", r"gho_[A-Za-z0-9]{36}" + _END, "gho_", checksum=github_checksum_valid),
+    _rule("github-user-to-server", "vcs", r"ghu_[A-Za-z0-9]{36}" + _END, "ghu_", checksum=github_checksum_valid),
+    _rule("github-server-to-server", "vcs", r"ghs_[A-Za-z0-9]{36}" + _END, "ghs_", checksum=github_checksum_valid),
+    _rule("github-refresh-token", "vcs", r"ghr_[A-Za-z0-9]{36}" + _END, "ghr_", checksum=github_checksum_valid),
+    _rule("github-fine-grained-pat", "vcs", r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}" + _END, "github_pat_",
+          prior=0.95),
+    _rule("gitlab-pat", "vcs", r"glpat-[A-Za-z0-9_-]{20}(?:[A-Za-z0-9_-]{7,280}\.[0-9a-z]{9})?" + _END, "glpat-"),
+    _rule("gitlab-token", "vcs", r"(?:gl(?:dt|ft|soat|rt|imt|ffct)-[A-Za-z0-9_-]{20,}|glptt-[0-9a-f]{40}"
+          r"|glagent-[A-Za-z0-9_-]{50}|gloas-[A-Za-z0-9_-]{64}|glcbt-[0-9a-zA-Z]{1,5}_[0-9a-zA-Z_-]{20}"
+          r"|GR1348941[\w-]{20})" + _END, "gldt-", "glft-", "glsoat-", "glrt-", "glimt-", "glffct-", "glptt-",
+          "glagent-", "gloas-", "glcbt-", "gr1348941"),
+    _rule("bitbucket-app-password", "vcs", r"ATBB[A-Za-z0-9_=.-]{32}" + _END, "atbb"),
+    _rule("atlassian-api-token", "vcs", r"ATATT3[A-Za-z0-9_=-]{186}" + _END, "atatt3"),
+    _rule("buildkite-token", "vcs", r"bkua_[a-f0-9]{40}" + _END, "bkua_"),
+    _rule("circleci-token", "vcs", r"CCIPAT_[A-Za-z0-9]{22}_[a-f0-9]{40}" + _END, "ccipat_"),
+    _rule("sourcegraph-token", "vcs", r"sgp_(?:[a-f0-9]{16}_)?[a-f0-9]{40}" + _END, "sgp_"),
+    # --- chat ---
+    _rule("slack-bot-token", "chat", r"xoxb-[0-9]{8,14}-[0-9A-Za-z-]{16,}" + _END, "xoxb-"),
+    _rule("slack-user-token", "chat", r"xox[pe]-[0-9]{8,14}-[0-9]{8,14}-[0-9]{8,14}-[0-9A-Za-z]{28,34}" + _END,
+          "xoxp-", "xoxe-"),
+    _rule("slack-app-token", "chat", r"xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+" + _END, "xapp-"),
+    _rule("slack-legacy-token", "chat", r"xox[aors]-(?:\d-)?[0-9A-Za-z-]{10,}" + _END, "xoxa-", "xoxo-", "xoxr-", "xoxs-",
+          prior=0.8),
+    _rule("slack-webhook", "chat", r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{40,60}",
+          "hooks.slack.com"),
+    _rule("discord-webhook", "chat", r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d{17,20}/[\w-]{60,68}",
+          "discord"),
+    _rule("discord-bot-token", "chat", r"[MNO][A-Za-z\d_-]{23,25}\.[\w-]{6}\.[\w-]{27,38}" + _END, "discord", prior=0.8),
+    _rule("telegram-bot-token", "chat", r"\d{8,10}:AA[A-Za-z0-9_-]{33}" + _END, ":aa", prior=0.85),
+    _rule("microsoft-teams-webhook", "chat", r"https://[\w-]+\.webhook\.office\.com/webhookb2/[\w@/-]{100,}",
+          "webhook.office.com"),
+    # --- payment ---
+    _rule("stripe-secret-key", "payment", r"[sr]k_(?:live|test|prod)_[A-Za-z0-9]{16,247}" + _END, "sk_live", "sk_test",
+          "sk_prod", "rk_live", "rk_test", "rk_prod"),
+    _rule("stripe-webhook-secret", "payment", r"whsec_[A-Za-z0-9+/=]{32,}" + _END, "whsec_"),
+    _rule("square-access-token", "payment", r"(?:sq0atp-[\w-]{22}|EAAA[\w-]{60})" + _END, "sq0atp-", "eaaa"),
+    _rule("square-oauth-secret", "payment", r"sq0csp-[\w-]{43}" + _END, "sq0csp-"),
+    _rule("braintree-access-token", "payment", r"access_token\$production\$[0-9a-z]{16}\$[0-9a-f]{32}",
+          "access_token$production$"),
+    _rule("shopify-token", "payment", r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}" + _END, "shpat_", "shpca_", "shppa_",
+          "shpss_"),
+    # --- mail ---
+    _rule("sendgrid-api-key", "mail", r"SG\.[\w-]{22}\.[\w-]{43}" + _END, "sg."),
+    _rule("mailgun-api-key", "mail", r"key-[0-9a-f]{32}" + _END, "key-", prior=0.7),
+    _rule("mailchimp-api-key", "mail", r"[0-9a-f]{32}-us\d{1,2}" + _END, "-us", prior=0.8),
+    _context_rule("postmark-server-token", "mail", "postmark", _UUID, "postmark"),
+    _rule("brevo-api-key", "mail", r"xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16}" + _END, "xkeysib-"),
+    # --- package registries ---
+    _rule("npm-token", "registry", r"npm_[A-Za-z0-9]{36}" + _END, "npm_", checksum=github_checksum_valid),
+    _rule("pypi-token", "registry", r"pypi-(?:AgEIcHlwaS5vcmc|AgENdGVzdC5weXBpLm9yZw)[\w-]{50,1000}" + _END, "pypi-ag"),
+    _rule("dockerhub-token", "registry", r"dckr_pat_[\w-]{27}" + _END, "dckr_pat_"),
+    _rule("rubygems-token", "registry", r"rubygems_[a-f0-9]{48}" + _END, "rubygems_"),
+    _rule("nuget-api-key", "registry", r"oy2[a-z0-9]{43}" + _END, "oy2", prior=0.75),
+    _rule("clojars-token", "registry", r"CLOJARS_[a-z0-9]{60}" + _END, "clojars_"),
+    _rule("artifactory-api-key", "registry", r"AKCp[A-Za-z0-9]{69}" + _END, "akcp"),
+    # --- AI services ---
+    _rule("anthropic-api-key", "ai", r"sk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_-]{80,120}" + _END, "sk-ant-",
+          prior=0.95),
+    _rule("openai-api-key", "ai", r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})"
+          + _END, "sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj"),
+    _rule("huggingface-token", "ai", r"(?:hf_|api_org_)[A-Za-z]{34}" + _END, "hf_", "api_org_"),
+    _rule("groq-api-key", "ai", r"gsk_[A-Za-z0-9]{52}" + _END, "gsk_"),
+    _rule("replicate-token", "ai", r"r8_[A-Za-z0-9]{37}" + _END, "r8_"),
+    _rule("perplexity-api-key", "ai", r"pplx-[A-Za-z0-9]{48}" + _END, "pplx-"),
+    _rule("xai-api-key", "ai", r"xai-[A-Za-z0-9]{80}" + _END, "xai-"),
+    _rule("langsmith-api-key", "ai", r"lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}" + _END, "lsv2_"),
+    # --- other SaaS ---
+    _rule("databricks-token", "saas", r"dapi[a-f0-9]{32}(?:-\d)?" + _END, "dapi"),
+    _rule("linear-api-key", "saas", r"lin_api_[A-Za-z0-9]{40}" + _END, "lin_api_"),
+    _rule("notion-token", "saas", r"(?:ntn_[0-9]{11}[A-Za-z0-9]{35}|secret_[A-Za-z0-9]{43})" + _END, "ntn_", "secret_",
+          prior=0.8),
+    _rule("twilio-api-key", "saas", r"SK[0-9a-fA-F]{32}(?![A-Za-z0-9])", "sk", prior=0.6),
+    _rule("postman-api-key", "saas", r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}" + _END, "pmak-"),
+    _rule("figma-token", "saas", r"figd_[\w-]{40}" + _END, "figd_"),
+    _rule("airtable-pat", "saas", r"pat[A-Za-z0-9]{14}\.[a-f0-9]{64}" + _END, "pat"),
+    _rule("prefect-api-key", "saas", r"pnu_[A-Za-z0-9]{36}" + _END, "pnu_"),
+    _rule("readme-api-key", "saas", r"rdme_[a-z0-9]{70}" + _END, "rdme_"),
+    _rule("onepassword-service-token", "saas", r"ops_eyJ[A-Za-z0-9+/]{250,}={0,3}", "ops_eyj"),
+    _rule("facebook-access-token", "saas", r"EAA[CM][A-Za-z0-9]{100,}" + _END, "eaac", "eaam", prior=0.8),
+    _rule("twitter-bearer-token", "saas", r"A{22}[A-Za-z0-9%]{80,100}" + _END, "aaaaaaaaaaaaaaaaaaaaaa", prior=0.8),
+    _rule("mapbox-secret-token", "saas", r"sk\.eyJ[A-Za-z0-9_-]{50,}\.[A-Za-z0-9_-]{20,}" + _END, "sk.eyj"),
+    _rule("firebase-cloud-messaging-key", "saas", r"AAAA[A-Za-z0-9_-]{7}:APA91b[A-Za-z0-9_-]{134}" + _END, "apa91b"),
+    _rule("infracost-api-key", "saas", r"ico-[A-Za-z0-9]{32}" + _END, "ico-"),
+    _rule("easypost-api-key", "saas", r"EZ[AT]K[A-Za-z0-9]{54}" + _END, "ezak", "eztk"),
+    _rule("duffel-token", "saas", r"duffel_(?:test|live)_[A-Za-z0-9_=-]{43}" + _END, "duffel_"),
+    _rule("scalingo-token", "saas", r"tk-us-[\w-]{48}" + _END, "tk-us-"),
+    # --- crypto and auth ---
+    _rule("age-secret-key", "crypto", r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}(?![A-Za-z0-9])",
+          "age-secret-key-1", checksum=age_secret_key_valid),
+    _rule("jwt", "auth", r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}" + _END, "eyj",
+          prior=0.6, validate=jwt_shaped),
+)
