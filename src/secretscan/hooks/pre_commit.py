@@ -26,8 +26,8 @@ from secretscan.config import BACKENDS
 
 
 BLOCKED_HINT = (
-    "secretscan: commit blocked. Remove the secret (and rotate it if it was ever pushed); for a false positive, "
-    "add `# secretscan: allow` to the line or accept it into the baseline with `secretscan baseline`."
+    "secretscan: remove the secrets above (and rotate any that were ever pushed). For a false positive, add "
+    "`# secretscan: allow` to its line, or accept it with `secretscan baseline`."
 )
 
 
