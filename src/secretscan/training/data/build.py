@@ -1,0 +1,184 @@
+"""`data build`: generated files -> labelled, de-duplicated, balanced, leak-free train/val/test JSONL.
+
+1. Generate files group by group (a file and maybe its near-miss twin) and label their judge-visible candidates.
+2. Drop exact duplicates (same prompt) and near duplicates (MinHash, over the whole pool, so no two kept
+   examples are near-identical anywhere); fill the secret / not-secret quotas in generation order.
+3. Assign each group to a split by hashing (seed, group), so twins always share a split.
+4. Leakage guard: a secret value that appears in train is dropped from val and test (and val's from test).
+5. Write train/val/test.jsonl and build.json (config, counts, exclusions, file hashes). No timestamps, so the
+   same config gives byte-identical output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from secretscan.errors import ConfigError
+from secretscan.training.data.config import DataConfig, config_to_mapping
+from secretscan.training.data.dedup import NearDuplicateIndex, exact_key
+from secretscan.training.data.examples import Example, dump_row, label_file
+from secretscan.training.data.generate import generate_group
+from secretscan.training.data.stats import SplitStats, summarize
+
+SPLITS = ("train", "val", "test")
+MANIFEST = "build.json"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    out_dir: Path
+    stats: dict[str, SplitStats]
+    files_generated: int
+    # Candidates the judge never sees (certain, filtered by harmless_reason) or we could not label.
+    excluded: dict[str, int]
+    # Examples dropped on the way: duplicates, surplus of a full class, leakage.
+    dropped: dict[str, int]
+    harvested: int = 0
+
+
+@dataclass(frozen=True)
+class _Kept:
+    example: Example
+    row: dict[str, Any]
+
+
+def split_of(seed: int, group: int, config: DataConfig) -> str:
+    digest = hashlib.sha256(f"{seed}:split:{group}".encode()).digest()
+    point = int.from_bytes(digest[:8], "big") / 2**64
+    if point < config.splits.train:
+        return "train"
+    if point < config.splits.train + config.splits.val:
+        return "val"
+    return "test"
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    # disable=None: tqdm turns itself off when stderr is not a terminal (CI logs, tests).
+    return tqdm(total=total, desc="examples", unit="ex", file=sys.stderr, disable=None if enabled else True)
+
+
+def collect(config: DataConfig, progress: bool = False) -> tuple[list[_Kept], int, Counter[str], Counter[str]]:
+    """Generate until both label quotas are filled. Returns (kept, files generated, excluded, dropped)."""
+    need = {True: round(config.examples * config.positive_share)}
+    need[False] = config.examples - need[True]
+    have = {True: 0, False: 0}
+    kept: list[_Kept] = []
+    seen: dict[str, bool] = {}
+    conflicts: set[str] = set()
+    index = NearDuplicateIndex(config.dedup.near_threshold, config.dedup.num_perm)
+    excluded: Counter[str] = Counter()
+    dropped: Counter[str] = Counter()
+    files = 0
+    group = 0
+    with _progress(config.examples, progress) as bar:
+        while have[True] < need[True] or have[False] < need[False]:
+            if files >= config.max_files:
+                raise ConfigError(
+                    f"{files} files gave only {have[True]} secret and {have[False]} other examples "
+                    f"(need {need[True]} and {need[False]}); raise max_files or adjust the generator mix"
+                )
+            for file in generate_group(config.seed, group, config.generator):
+                files += 1
+                for example in label_file(file, excluded):
+                    if have[example.label] >= need[example.label]:
+                        dropped["surplus"] += 1
+                        continue
+                    row = example.row(config.context_lines)
+                    user = row["messages"][1]["content"]
+                    key = exact_key(user)
+                    if key in seen:
+                        dropped["exact_duplicate"] += 1
+                        if seen[key] != example.label:
+                            conflicts.add(key)
+                        continue
+                    seen[key] = example.label
+                    signature = index.signature(user)
+                    if index.find(signature) is not None:
+                        dropped["near_duplicate"] += 1
+                        continue
+                    index.add(key, signature)
+                    kept.append(_Kept(example, row))
+                    have[example.label] += 1
+                    bar.update(1)
+            group += 1
+    if conflicts:
+        # The same prompt with both labels would teach noise; neither copy stays.
+        before = len(kept)
+        kept = [k for k in kept if exact_key(k.row["messages"][1]["content"]) not in conflicts]
+        dropped["conflicting_label"] += before - len(kept)
+    return kept, files, excluded, dropped
+
+
+def assign_splits(kept: Iterable[_Kept], config: DataConfig, dropped: Counter[str]) -> dict[str, list[dict[str, Any]]]:
+    """Split by group, then drop val/test secrets whose value already appears in an earlier split."""
+    by_split: dict[str, list[_Kept]] = {name: [] for name in SPLITS}
+    for item in kept:
+        by_split[split_of(config.seed, item.example.group, config)].append(item)
+    seen_secrets: set[str] = set()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name in SPLITS:
+        rows = []
+        secrets_here: set[str] = set()
+        for item in by_split[name]:
+            secret_hash = item.row["meta"]["secret_hash"]
+            if item.example.label and secret_hash in seen_secrets:
+                dropped[f"leak_{name}"] += 1
+                continue
+            if item.example.label:
+                secrets_here.add(secret_hash)
+            rows.append(item.row)
+        seen_secrets |= secrets_here
+        out[name] = rows
+    return out
+
+
+def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> str:
+    """Write rows; returns the file's sha256."""
+    data = "".join(dump_row(row) for row in rows).encode("utf-8")
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def build_dataset(config: DataConfig, out_dir: Path, progress: bool = False) -> BuildResult:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    kept, files, excluded, dropped = collect(config, progress)
+    splits = assign_splits(kept, config, dropped)
+    stats = summarize(splits)
+    if stats["all"].hard_share < config.min_hard_negative_share:
+        raise ConfigError(
+            f"only {stats['all'].hard_share:.0%} of the negatives are hard (need "
+            f"{config.min_hard_negative_share:.0%}); give the generator more hard-negative roles"
+        )
+    hashes = {f"{name}.jsonl": write_jsonl(out_dir / f"{name}.jsonl", rows) for name, rows in splits.items()}
+    harvested = 0
+    if config.harvest is not None and config.harvest.roots:
+        from secretscan.training.data.harvest import harvest_rows
+
+        rows = harvest_rows(config.harvest, config.context_lines, excluded_secrets={r["meta"]["secret_hash"] for r in _all(splits)})
+        hashes["harvested.jsonl"] = write_jsonl(out_dir / "harvested.jsonl", rows)
+        harvested = len(rows)
+        stats = summarize({**splits, "harvested": rows})
+    manifest = {
+        "config": config_to_mapping(config),
+        "files_generated": files,
+        "counts": {name: s.as_dict() for name, s in stats.items()},
+        "excluded_candidates": dict(sorted(excluded.items())),
+        "dropped_examples": dict(sorted(dropped.items())),
+        "sha256": hashes,
+    }
+    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return BuildResult(out_dir, stats, files, dict(sorted(excluded.items())), dict(sorted(dropped.items())), harvested)
+
+
+def _all(splits: dict[str, list[dict[str, Any]]]) -> Iterable[dict[str, Any]]:
+    for rows in splits.values():
+        yield from rows
