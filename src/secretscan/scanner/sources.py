@@ -94,8 +94,12 @@ def _display_path(path: str) -> str:
     relative = os.path.relpath(path)
     if not os.path.isabs(path) or not (relative == os.pardir or relative.startswith(os.pardir + os.sep)):
         path = relative
-    path = os.path.normpath(path).replace(os.sep, "/")
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return _printable(os.path.normpath(path).replace(os.sep, "/"))
+
+
+def _printable(path: str) -> str:
+    """Undecodable bytes in a file name (kept by os.fsdecode) become U+FFFD, so the path can be printed."""
+    return path if path.isascii() else path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _repo_path(root: Path, path: str) -> str:
@@ -127,15 +131,17 @@ def _read_file(path: str, max_file_bytes: int, skipped: Counter[str], seen: set[
             skipped["large"] += 1
             return None
         with open(path, "rb") as handle:
-            data = handle.read(max_file_bytes + 1)
+            # Sniff first: most binaries (.pyc, images) are rejected without reading the rest.
+            data = handle.read(BINARY_SNIFF_BYTES)
+            if is_binary(data):
+                skipped["binary"] += 1
+                return None
+            data += handle.read(max_file_bytes + 1 - len(data))
     except OSError:
         skipped["unreadable"] += 1
         return None
     if len(data) > max_file_bytes:  # it grew since stat()
         skipped["large"] += 1
-        return None
-    if is_binary(data):
-        skipped["binary"] += 1
         return None
     return decode_text(data)
 
@@ -143,26 +149,32 @@ def _read_file(path: str, max_file_bytes: int, skipped: Counter[str], seen: set[
 # ---------------------------------------------------------------- files and directories
 
 
-def _walk(directory: str, excludes: re.Pattern[str] | None) -> Iterator[str]:
-    """Files under a directory outside any git work tree; `.git` folders and symlinks are not followed."""
+def _join(display: str, relative: str) -> str:
+    return relative if display == "." else f"{display}/{relative}"
+
+
+def _walk(directory: str, display: str, excludes: re.Pattern[str] | None) -> Iterator[tuple[str, str]]:
+    """(path, display path) of each file under a directory outside any git work tree.
+
+    `.git` folders and symlinks are not followed; excluded directories are not entered.
+    """
     for folder, dirnames, filenames in os.walk(directory):
-        dirnames[:] = sorted(
-            d for d in dirnames if d != ".git" and not _excluded(_display_path(os.path.join(folder, d)), excludes)
-        )
+        relative = os.path.relpath(folder, directory)
+        prefix = display if relative == "." else _join(display, relative.replace(os.sep, "/"))
+        dirnames[:] = sorted(d for d in dirnames if d != ".git" and not _excluded(_join(prefix, d), excludes))
         for name in sorted(filenames):
             path = os.path.join(folder, name)
             if not os.path.islink(path):
-                yield path
+                yield path, _join(prefix, name)
 
 
-def _git_files(directory: str) -> Iterator[str]:
-    """Files under a directory inside a work tree: tracked and untracked, minus what .gitignore ignores.
-
-    A directory the user names explicitly but git ignores as a whole is walked like a plain one.
+def _git_files(directory: str, display: str) -> Iterator[tuple[str, str]]:
+    """(path, display path) of each file under a directory inside a work tree: tracked and untracked files,
+    minus what .gitignore ignores. A directory the user names explicitly but git ignores is walked instead.
     """
     listed = git.listed_files(directory)
     if not listed and git.is_ignored(directory):
-        yield from _walk(directory, None)
+        yield from _walk(directory, display, None)
         return
     for relative in listed:
         # Nested repositories show up as "name/": they are not files of this one.
@@ -170,19 +182,25 @@ def _git_files(directory: str) -> Iterator[str]:
             continue
         path = os.path.join(directory, relative)
         if not os.path.islink(path):
-            yield path
+            yield path, _join(display, relative)
 
 
-def _expand(paths: Sequence[str | os.PathLike[str]], excludes: re.Pattern[str] | None) -> Iterator[str]:
+def _expand(paths: Sequence[str | os.PathLike[str]], excludes: re.Pattern[str] | None) -> Iterator[tuple[str, str]]:
+    """(path to open, path to show) for every file to scan, exclusions applied."""
     for given in paths:
         given = os.fspath(given)
+        display = _display_path(given)
         if os.path.isdir(given):
-            files = _git_files(given) if git.is_inside_work_tree(given) else _walk(given, excludes)
-            for path in files:
-                if not _excluded(_display_path(path), excludes):
-                    yield path
-        elif not _excluded(_display_path(given), excludes):
-            yield given
+            inside_git = git.is_inside_work_tree(given)
+            files = _git_files(given, display) if inside_git else _walk(given, display, excludes)
+            # Above the current directory, a file may still be under it (`..` from a subfolder): recompute.
+            upwards = display == os.pardir or display.startswith(os.pardir + "/")
+            for path, shown in files:
+                shown = _display_path(path) if upwards else _printable(shown)
+                if not _excluded(shown, excludes):
+                    yield path, shown
+        elif not _excluded(display, excludes):
+            yield given, display
 
 
 def file_units(
@@ -202,10 +220,10 @@ def file_units(
             raise ConfigError(f"{os.fspath(given)}: no such file or directory")
     excludes = compile_excludes(exclude)
     seen: set[tuple[int, int]] = set()
-    for path in _expand(paths, excludes):
+    for path, shown in _expand(paths, excludes):
         text = _read_file(path, max_file_bytes, skipped, seen)
         if text is not None:
-            yield ScanUnit(path=_display_path(path), text=text)
+            yield ScanUnit(path=shown, text=text)
 
 
 # ---------------------------------------------------------------- the staged index
