@@ -31,6 +31,8 @@ SECRETS = ("hunter2hunter2", "s3cr3tPass", "Sup3rS3cret", "wJalrXUtnFEMI/K7MDENG
         ("DATABASE_PASSWORD_KEY = get_secret()", "DATABASE_PASSWORD_KEY = get_secret()"),
         ('secret = "<your-secret>"', 'secret = "<your-secret>"'),
         ("password: '********'", "password: '********'"),
+        ("DEBUG = True", "DEBUG = True"),
+        ("token: null", "token: null"),
     ],
 )
 def test_mask_text(line: str, masked: str) -> None:

@@ -29,9 +29,13 @@ _REFERENCE = re.compile(
 )
 
 
+# Literals that can't be a credential; showing them keeps `DEBUG = True` readable.
+_KEYWORDS = frozenset({"true", "false", "none", "null", "nil", "undefined"})
+
+
 def _is_reference(value: str) -> bool:
-    """`${DB_PASSWORD}`, `$TOKEN`, `os.environ[`, `get_secret()`, `<token>`, `xxxx`: nothing to hide."""
-    return _REFERENCE.fullmatch(value) is not None
+    """`${DB_PASSWORD}`, `$TOKEN`, `os.environ[`, `get_secret()`, `<token>`, `xxxx`, `True`: nothing to hide."""
+    return _REFERENCE.fullmatch(value) is not None or value.lower() in _KEYWORDS
 
 
 def _mask_value(value: str) -> str:

@@ -1,0 +1,119 @@
+"""Error analysis: every false positive and false negative, masked, with its context and an error kind.
+
+Nothing here prints a secret: values are masked with `mask_secret`, lines and context with `mask_text`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from secretscan.config import ExtraRule
+from secretscan.eval.masking import mask_text
+from secretscan.scanner.candidates import find_candidates
+from secretscan.scanner.filters import harmless_reason
+from secretscan.scanner.suppress import is_allowed_inline
+from secretscan.scanner.types import ScanUnit
+
+UNLABELLED = "(unlabelled)"
+CONTEXT_LINES = 2
+
+
+def _words(category: str) -> set[str]:
+    return set(re.split(r"[^a-z0-9]+", category.lower())) - {""}
+
+
+# Label-category words naming what a negative really is; the corpus author's word beats our guess from the value.
+_NEGATIVE_KINDS = (
+    ({"placeholder", "template", "mask", "masked", "example", "dummy", "redacted", "empty", "docs", "doc"},
+     "placeholder missed"),
+    ({"lookup", "env", "reference", "ref", "variable", "var", "interpolation", "secretmanager", "vault"},
+     "lookup flagged"),
+    ({"hash", "checksum", "uuid", "id", "sha", "digest", "integrity", "git", "commit", "nonce"}, "hash or ID flagged"),
+    ({"public", "cert", "certificate", "pubkey"}, "public material flagged"),
+    ({"fixture", "test", "fake", "mock"}, "test fixture flagged"),
+)  # fmt: skip
+_VALUE_CLASS_KINDS = {
+    "placeholder": "placeholder missed",
+    "lookup": "lookup flagged",
+    "hash-or-id": "hash or ID flagged",
+    "public": "public material flagged",
+}
+
+
+def false_positive_kind(category: str, value_kind: str | None) -> str:
+    if category == UNLABELLED:
+        return "unlabelled line flagged"
+    words = _words(category)
+    for names, kind in _NEGATIVE_KINDS:
+        if words & names:
+            return kind
+    return _VALUE_CLASS_KINDS.get(value_kind or "", "other negative flagged")
+
+
+def false_negative_kind(category: str, filtered_as: str | None) -> str:
+    """Filtered by a harmless-value filter: a real secret taken for a placeholder, hash or ID ("wrong value
+    class"). Otherwise: what kind of secret was missed, from its label category."""
+    if filtered_as is not None:
+        return "wrong value class"
+    words = _words(category)
+    if words & {"password", "passwd", "pwd", "pass", "generic", "passphrase"}:
+        return "generic password missed"
+    if words & {"url", "uri", "dsn", "connection", "database", "db"}:
+        return "connection string missed"
+    if "private" in words or words & {"rsa", "pem", "ssh"}:
+        return "private key missed"
+    return "token missed"
+
+
+@dataclass(frozen=True)
+class ErrorRecord:
+    mode: str
+    outcome: str  # "fp" or "fn"
+    kind: str
+    path: str
+    line: int
+    category: str  # the label's category, or UNLABELLED
+    rule: str | None
+    score: float | None
+    value_masked: str
+    value_class: str | None
+    # How our scanner handled the line: "no candidate", "filtered: <reason>", "suppressed inline",
+    # "scored 0.31 < 0.50"; None for other tools.
+    stage: str | None
+    line_masked: str
+    context_before: tuple[str, ...]
+    context_after: tuple[str, ...]
+
+
+def masked_context(lines: list[str], line: int) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """(the masked line, masked lines before, masked lines after) for a 1-based line number."""
+    index = line - 1
+    text = lines[index] if 0 <= index < len(lines) else ""
+    before = tuple(mask_text(t) for t in lines[max(0, index - CONTEXT_LINES) : max(0, index)])
+    after = tuple(mask_text(t) for t in lines[index + 1 : index + 1 + CONTEXT_LINES])
+    return mask_text(text), before, after
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Why our scanner reported nothing on a line."""
+
+    stage: str
+    filtered_as: str | None
+    value_masked: str | None
+
+
+def trace_line(path: str, text: str, line: int, rules: Sequence[ExtraRule] = ()) -> Trace:
+    """Re-run the candidate stage on one file and follow the line through the engine's first steps."""
+    candidates = [c for c in find_candidates(ScanUnit(path=path, text=text), rules=rules) if c.line == line]
+    if not candidates:
+        return Trace("no candidate", None, None)
+    first = candidates[0]
+    if any(is_allowed_inline(c.line_text) for c in candidates):
+        return Trace("suppressed inline", None, first.masked)
+    reasons = [harmless_reason(c) for c in candidates]
+    if all(reason is not None for reason in reasons):
+        return Trace(f"filtered: {reasons[0]}", reasons[0], first.masked)
+    return Trace("candidate not reported", None, first.masked)

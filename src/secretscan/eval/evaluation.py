@@ -1,0 +1,174 @@
+"""Score one mode's predictions against the corpus labels: both conventions, per category and per file kind,
+the threshold sweep for judge modes, and the error records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from secretscan.config import ExtraRule
+from secretscan.eval.corpus import Corpus, LineKey, file_kind, read_text
+from secretscan.eval.error_analysis import (
+    UNLABELLED,
+    ErrorRecord,
+    false_negative_kind,
+    false_positive_kind,
+    masked_context,
+    trace_line,
+)
+from secretscan.eval.masking import likely_value_masked
+from secretscan.eval.metrics import (
+    Counts,
+    Outcome,
+    ScoredLine,
+    SweepPoint,
+    best_point,
+    bootstrap_f1_interval,
+    count,
+    outcomes,
+    sweep,
+)
+from secretscan.eval.modes import ModeRun, Prediction
+
+# (name, strict): findings on unlabelled lines are ignored, or count as false positives.
+CONVENTIONS = (("labelled-only", False), ("strict", True))
+
+
+@dataclass(frozen=True)
+class Metrics:
+    counts: Counts
+    f1_interval: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class Sweep:
+    points: tuple[SweepPoint, ...]  # highest threshold first
+    best: SweepPoint | None  # F1-optimal
+
+
+@dataclass(frozen=True)
+class ModeEval:
+    run: ModeRun
+    threshold: float | None  # the threshold applied to the scores; None: every prediction counts
+    overall: dict[str, Metrics]  # by convention
+    by_category: dict[str, dict[str, Metrics]]  # convention -> label category -> metrics
+    by_kind: dict[str, dict[str, Metrics]]  # convention -> file kind -> metrics
+    sweeps: dict[str, Sweep]  # by convention; empty unless the scores are judge probabilities
+    errors: tuple[ErrorRecord, ...]  # at the applied threshold, strict convention (unlabelled lines included)
+
+
+def metrics_of(values: Iterable[Outcome]) -> Metrics:
+    counts = count(values)
+    return Metrics(counts, bootstrap_f1_interval(counts))
+
+
+def _grouped(result: Mapping[LineKey, Outcome], group: Callable[[LineKey], str]) -> dict[str, Metrics]:
+    groups: dict[str, list[Outcome]] = {}
+    for key, outcome in result.items():
+        groups.setdefault(group(key), []).append(outcome)
+    return {name: metrics_of(values) for name, values in sorted(groups.items())}
+
+
+def best_by_line(predictions: Iterable[Prediction]) -> dict[LineKey, Prediction]:
+    """The highest-scoring prediction on each line: several findings on one line count once."""
+    best: dict[LineKey, Prediction] = {}
+    for prediction in predictions:
+        key = (prediction.path, prediction.line)
+        if key not in best or prediction.score > best[key].score:
+            best[key] = prediction
+    return best
+
+
+def evaluate(corpus: Corpus, run: ModeRun, threshold: float, rules: Sequence[ExtraRule] = ()) -> ModeEval:
+    """`threshold` applies only to judge probabilities; other modes report every prediction they make."""
+    best = best_by_line(run.predictions)
+    applied = threshold if run.thresholded else None
+    predicted = {key for key, p in best.items() if applied is None or p.score >= applied}
+    labels = {label.key: label.label for label in corpus.labels}
+    category = {label.key: label.category for label in corpus.labels}
+
+    overall: dict[str, Metrics] = {}
+    by_category: dict[str, dict[str, Metrics]] = {}
+    by_kind: dict[str, dict[str, Metrics]] = {}
+    sweeps: dict[str, Sweep] = {}
+    strict_result: dict[LineKey, Outcome] = {}
+    for convention, strict in CONVENTIONS:
+        result = outcomes(labels, predicted, strict=strict)
+        overall[convention] = metrics_of(result.values())
+        by_category[convention] = _grouped(result, lambda key: category.get(key, UNLABELLED))
+        by_kind[convention] = _grouped(result, lambda key: file_kind(key[0]))
+        if run.thresholded:
+            lines: list[ScoredLine] = [(best[k].score if k in best else None, v) for k, v in labels.items()]
+            if strict:
+                lines += [(p.score, None) for key, p in best.items() if key not in labels]
+            points = sweep(lines)
+            sweeps[convention] = Sweep(tuple(points), best_point(points))
+        if strict:
+            strict_result = result
+    errors = _error_records(corpus, run, strict_result, best, applied, category, rules)
+    return ModeEval(run, applied, overall, by_category, by_kind, sweeps, errors)
+
+
+def _error_records(
+    corpus: Corpus,
+    run: ModeRun,
+    result: Mapping[LineKey, Outcome],
+    best: Mapping[LineKey, Prediction],
+    applied: float | None,
+    category: Mapping[LineKey, str],
+    rules: Sequence[ExtraRule],
+) -> tuple[ErrorRecord, ...]:
+    texts: dict[str, str] = {}
+
+    def text_of(path: str) -> str:
+        if path not in texts:
+            file = corpus.path_of(path)
+            texts[path] = read_text(file) if file.is_file() else ""
+        return texts[path]
+
+    records = []
+    for key, outcome in sorted(result.items()):
+        if outcome not in ("fp", "fn"):
+            continue
+        path, line = key
+        lines = text_of(path).splitlines()
+        line_masked, before, after = masked_context(lines, line)
+        label_category = category.get(key, UNLABELLED)
+        prediction = best.get(key)
+        if outcome == "fp":
+            assert prediction is not None  # a false positive is a reported line
+            kind = false_positive_kind(label_category, prediction.value_class)
+            stage = f"scored {prediction.score:.2f}" if run.thresholded else None
+            value = prediction.value_masked
+        elif prediction is not None:  # judged, below the threshold
+            kind = false_negative_kind(label_category, None)
+            stage = f"scored {prediction.score:.2f} < {applied:.2f}"
+            value = prediction.value_masked
+        elif run.ours:
+            trace = trace_line(path, text_of(path), line, rules)
+            kind = false_negative_kind(label_category, trace.filtered_as)
+            stage = trace.stage
+            value = trace.value_masked or likely_value_masked(lines[line - 1])
+        else:
+            kind = false_negative_kind(label_category, None)
+            stage = None
+            value = likely_value_masked(lines[line - 1])
+        records.append(
+            ErrorRecord(
+                mode=run.mode,
+                outcome=outcome,
+                kind=kind,
+                path=path,
+                line=line,
+                category=label_category,
+                rule=prediction.rule if prediction else None,
+                score=prediction.score if prediction else None,
+                value_masked=value,
+                value_class=prediction.value_class if prediction else None,
+                stage=stage,
+                line_masked=line_masked,
+                context_before=before,
+                context_after=after,
+            )
+        )
+    return tuple(records)

@@ -1,0 +1,73 @@
+"""The library API behind `secretscan eval`: run the modes, score them, check the gate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from secretscan.config import Config
+from secretscan.errors import ConfigError
+from secretscan.eval.corpus import Corpus
+from secretscan.eval.evaluation import CONVENTIONS, ModeEval, evaluate
+from secretscan.eval.judge_eval import Example, JudgeEval, evaluate_judge
+from secretscan.eval.modes import judge_config_for, run_mode
+
+Warn = Callable[[str], None]
+
+
+def evaluate_modes(
+    corpus: Corpus, modes: Sequence[str], config: Config, threshold: float, warn: Warn,
+    progress: Warn = lambda message: None,
+) -> list[ModeEval]:  # fmt: skip
+    """Run every mode over the corpus and score it. A mode that can't run here (a rival not installed) comes back
+    with `run.skipped` set; a broken model or backend raises."""
+    evals = []
+    for mode in modes:
+        progress(f"running {mode}")
+        run = run_mode(mode, corpus, config, warn)
+        if run.skipped:
+            progress(f"{mode}: skipped ({run.skipped})")
+        else:
+            progress(f"{mode}: {len(run.predictions)} findings in {run.seconds:.1f} s")
+        evals.append(evaluate(corpus, run, threshold, config.rules))
+    return evals
+
+
+def evaluate_examples(
+    examples: Sequence[Example], config: Config, threshold: float, warn: Warn
+) -> tuple[JudgeEval, str]:
+    """Judge-level eval with the same judge the `judge` mode uses. Returns the result and what ran."""
+    from secretscan.inference.factory import make_judge
+
+    judge_config = judge_config_for("judge", config)
+    judge = make_judge(judge_config, warn)
+    if judge is None:  # judge_config_for never picks backend "none"; guard the contract anyway
+        raise ConfigError("the judge-level eval needs a judge backend")
+    return evaluate_judge(examples, judge, threshold), f"{judge_config.backend}: {judge.model_id}"
+
+
+@dataclass(frozen=True)
+class Gate:
+    mode: str
+    convention: str
+    min_f1: float
+    f1: float
+
+    @property
+    def passed(self) -> bool:
+        return self.f1 >= self.min_f1
+
+
+def check_gate(evals: Sequence[ModeEval], mode: str, convention: str, min_f1: float) -> Gate:
+    """The F1 gate on one mode. A mode that did not run or an undefined F1 can't pass or fail: that is an error."""
+    if convention not in dict(CONVENTIONS):
+        raise ConfigError(f"unknown convention {convention!r}; use labelled-only or strict")
+    chosen = next((e for e in evals if e.run.mode == mode), None)
+    if chosen is None:
+        raise ConfigError(f"gate mode {mode!r} was not run; add --mode {mode}")
+    if chosen.run.skipped:
+        raise ConfigError(f"gate mode {mode!r} was skipped: {chosen.run.skipped}")
+    f1 = chosen.overall[convention].counts.f1
+    if f1 is None:
+        raise ConfigError(f"F1 of {mode!r} is undefined (no positive labels and no findings); cannot gate on it")
+    return Gate(mode, convention, min_f1, f1)
