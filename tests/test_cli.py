@@ -210,3 +210,28 @@ def test_help_and_lazy_commands(capsys: pytest.CaptureFixture[str]) -> None:
         assert f"  {command} " in out
     assert run(capsys, "model", "build", "--help")[0] == 0
     assert run(capsys, "--version")[1].strip() == "secretscan, version 0.1.0"
+
+
+def test_lazy_eval_command_loads_on_use(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "eval", "--help")
+    assert code == 0 and "Usage: secretscan eval" in out
+
+
+def test_ctrl_c_exits_130_without_a_traceback(rules_only_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("secretscan.api.scan_paths", interrupted)
+    code, _, err = run(capsys, "scan")
+    assert code == 130
+    assert err.strip() == "secretscan: interrupted"
+
+
+def test_backend_down_falls_back_to_rules_with_a_warning(git_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Ollama configured but not running (nothing listens on the port): the certain findings still block."""
+    (git_repo / ".secretscan.toml").write_text('backend = "ollama"\nollama_host = "http://127.0.0.1:9"\nmodel = "secretscan-judge"\n')
+    write_files(git_repo, samples.leaky_files())
+    code, out, err = run(capsys, "scan", "--format", "json")
+    assert code == 1, err
+    assert "secretscan: warning:" in err and "rules only" in err
+    assert {f["path"] for f in json.loads(out)["findings"]} >= {"scripts/release.sh", "certs/server.key"}
