@@ -83,9 +83,9 @@ def _run(
     from secretscan.eval.corpus import load_corpus
     from secretscan.eval.judge_eval import load_examples
     from secretscan.eval.modes import parse_mode
+    from secretscan.eval.pipeline import check_gate, evaluate_examples, evaluate_modes
     from secretscan.eval.plot import can_plot, plot_pr_curves
     from secretscan.eval.report import PLOT_FILE, EvalReport, fmt_rate, results_table, write_report
-    from secretscan.eval.pipeline import check_gate, evaluate_examples, evaluate_modes
 
     if corpus_dir is None and examples_path is None:
         raise ConfigError("give --corpus DIR, --examples FILE.jsonl, or both")

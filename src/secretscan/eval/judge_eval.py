@@ -47,8 +47,9 @@ def _parse_example(raw: str, where: str) -> Example:
             contents.setdefault(str(message.get("role")), message["content"])
     if not contents.get("system") or not contents.get("user"):
         raise CorpusError(f"{where}: needs a non-empty system and user message")
-    meta = row.get("meta") if isinstance(row.get("meta"), dict) else {}
-    return Example(Prompt(contents["system"], contents["user"]), row["label"], str(meta.get("category", "unknown")))
+    meta = row.get("meta")
+    category = str(meta.get("category", "unknown")) if isinstance(meta, dict) else "unknown"
+    return Example(Prompt(contents["system"], contents["user"]), row["label"], category)
 
 
 def load_examples(path: Path, limit: int | None = None) -> list[Example]:
@@ -59,7 +60,7 @@ def load_examples(path: Path, limit: int | None = None) -> list[Example]:
         raise CorpusError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise CorpusError(f"{path}: not UTF-8") from None
-    examples = []
+    examples: list[Example] = []
     for number, raw in enumerate(rows, start=1):
         if limit is not None and len(examples) >= limit:
             break

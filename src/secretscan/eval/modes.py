@@ -133,12 +133,12 @@ def _run_detect_secrets(corpus: Corpus, warn: Warn) -> ModeRun:
     command = _detect_secrets_command()
     if command is None:
         return skipped_run("detect-secrets", "detect-secrets is not installed")
-    version = subprocess.run([*command, "--version"], capture_output=True, text=True).stdout.strip()
+    version = subprocess.run([*command, "--version"], capture_output=True, text=True, check=False).stdout.strip()
     args = [*command, "scan", "--all-files"]
     if corpus.labels_path.parent == corpus.root:
         args += ["--exclude-files", r"^labels\.jsonl$"]
     started = time.perf_counter()
-    done = subprocess.run([*args, "."], cwd=corpus.root, capture_output=True, text=True)
+    done = subprocess.run([*args, "."], cwd=corpus.root, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]

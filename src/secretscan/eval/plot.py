@@ -8,6 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from secretscan.eval.evaluation import ModeEval
+from secretscan.eval.metrics import Counts
+
+
+def _recall_precision(counts: Counts) -> tuple[float, float] | None:
+    if counts.recall is None or counts.precision is None:
+        return None
+    return counts.recall, counts.precision
 
 
 def can_plot() -> bool:
@@ -29,26 +36,26 @@ def plot_pr_curves(evals: Sequence[ModeEval], shipped_threshold: float, path: Pa
         if evaluation.run.skipped:
             continue
         sweep = evaluation.sweeps.get("labelled-only")
+        # Without a sweep, the mode's metrics; with one, they are those at the shipped threshold.
+        own = _recall_precision(evaluation.overall["labelled-only"].counts)
         if sweep is None:
-            counts = evaluation.overall["labelled-only"].counts
-            if counts.precision is not None and counts.recall is not None:
-                axes.scatter([counts.recall], [counts.precision], marker="s", label=evaluation.run.mode)
+            if own is not None:
+                axes.scatter([own[0]], [own[1]], marker="s", label=evaluation.run.mode)
             continue
-        defined = [p for p in sweep.points if p.counts.precision is not None and p.counts.recall is not None]
-        recalls = [p.counts.recall for p in defined]
-        precisions = [p.counts.precision for p in defined]
-        (line,) = axes.plot(recalls, precisions, drawstyle="steps-post", label=f"{evaluation.run.mode} (sweep)")
-        # The mode's own metrics are those at the shipped threshold.
-        shipped = evaluation.overall["labelled-only"].counts
-        if shipped.precision is not None and shipped.recall is not None:
+        curve = [point for p in sweep.points if (point := _recall_precision(p.counts)) is not None]
+        (line,) = axes.plot(
+            [r for r, _ in curve], [p for _, p in curve], drawstyle="steps-post", label=f"{evaluation.run.mode} (sweep)"
+        )
+        if own is not None:
             axes.scatter(
-                [shipped.recall], [shipped.precision], color=line.get_color(), marker="o", zorder=3,
+                [own[0]], [own[1]], color=line.get_color(), marker="o", zorder=3,
                 label=f"{evaluation.run.mode} at {shipped_threshold:.2f}",
             )  # fmt: skip
-        if sweep.best is not None and sweep.best.counts.recall is not None:
+        best = _recall_precision(sweep.best.counts) if sweep.best is not None else None
+        if sweep.best is not None and best is not None:
             axes.scatter(
-                [sweep.best.counts.recall], [sweep.best.counts.precision], color=line.get_color(), marker="*",
-                s=140, zorder=3, label=f"{evaluation.run.mode} best F1 at {sweep.best.threshold:.2f}",
+                [best[0]], [best[1]], color=line.get_color(), marker="*", s=140, zorder=3,
+                label=f"{evaluation.run.mode} best F1 at {sweep.best.threshold:.2f}",
             )  # fmt: skip
     if not axes.has_data():
         return False

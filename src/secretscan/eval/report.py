@@ -259,11 +259,15 @@ def to_markdown(report: EvalReport) -> str:
     corpus = report.corpus
     if corpus is not None:
         lines += [
-            f"Corpus `{report.corpus_label}`: {len(corpus.files)} files, {len(corpus.labels)} labelled lines "
-            f"({corpus.positives} secrets). Shipped threshold {report.threshold:.2f}. secretscan {__version__}.",
+            (
+                f"Corpus `{report.corpus_label}`: {len(corpus.files)} files, {len(corpus.labels)} labelled lines "
+                f"({corpus.positives} secrets). Shipped threshold {report.threshold:.2f}. secretscan {__version__}."
+            ),
             "",
-            "Labelled-only: findings on unlabelled lines are ignored. Strict: they count as false positives. "
-            "Several findings on one line count once.",
+            (
+                "Labelled-only: findings on unlabelled lines are ignored. Strict: they count as false positives. "
+                "Several findings on one line count once."
+            ),
             "",
             "## Results",
             "",
