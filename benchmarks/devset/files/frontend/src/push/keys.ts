@@ -1,0 +1,2 @@
+export const PUBLIC_VAPID_KEY = 'BEyWAUtd5_lG6IyxmqtICiCep3RrTf497I2TXogTlqn-E-4OhHKYuCyLBOr_E2UudCPAM8irVDlCEjlk4yhKQJw';
+const VAPID_PRIVATE_KEY = 'MPBf32vjhLf-igHdgTLYZmaXQ0MXtM5FJLSwxz2Z_l4';

@@ -1,0 +1,5 @@
+region = "eu-west-1"
+datadog_api_key = "2f3ac89681cd8568f20d2dfbbc4898b2"
+datadog_app_key = "d8ec6a72b223f366dd0cc8ee60e5603c5eb7859f"
+pagerduty_token = "REPLACE_WITH_PAGERDUTY_TOKEN"
+grafana_auth = "glsa_aeHBIV73W5ZvRzDcmFsI9YVOSJWLW0WC_7f9b5edf"
