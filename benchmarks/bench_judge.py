@@ -1,0 +1,114 @@
+"""Judge latency on the embedded model: model identity, load, and per-candidate scoring cold vs prefix-cached.
+
+    python benchmarks/bench_judge.py [--threads 2] [--candidates 12] [--model PATH] [--lora PATH]
+
+"cold" clears the KV cache before every candidate (the whole prompt is evaluated); "prefix-cached" is what
+`LlamaCppJudge.score` does (the longest common prefix with the previous prompt is reused); "state-restore"
+saves the KV state after the system prompt once and restores it before every candidate (the
+save_state/load_state alternative). The figures depend on the other load on the machine: run it on an idle one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import llama_cpp as llama
+
+from secretscan.inference.llama_cpp import LlamaCppJudge
+from secretscan.inference.models import embedded_base_model, file_identity, file_sha256
+from secretscan.scanner.prompt import Prompt, build_prompt, render_system
+from secretscan.scanner.types import Candidate
+
+LINES = [
+    ("config/settings.py", 'STRIPE_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"', "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
+    ("config/settings.py", 'API_KEY = "your-api-key-here"', "your-api-key-here"),
+    ("config/settings.py", 'DB_PASSWORD = os.environ["DB_PASSWORD"]', 'os.environ["DB_PASSWORD"]'),
+    ("tests/test_login.py", 'password = "hunter2hunter2"', "hunter2hunter2"),
+    ("deploy/.env", "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"),
+    ("src/client.ts", 'const token = "ghp_R8c1b7Qz0XyWv3Nn5Lm2Kk9Jj4Hh6Gg1Ff0D"', "ghp_R8c1b7Qz0XyWv3Nn5Lm2Kk9Jj4Hh6Gg1Ff0D"),
+    ("docs/setup.md", "export OPENAI_API_KEY=<your key>", "<your key>"),
+    ("src/db.go", 'dsn := "postgres://app:S3cr3tP4ss@db.internal:5432/app"', "S3cr3tP4ss"),
+    ("package-lock.json", '"integrity": "sha512-9sV3Jb4m0eQ5kWq+XqgO1S1Zz8fK0a7c3Vb2Xw=="', "sha512-9sV3Jb4m0eQ5kWq+XqgO1S1Zz8fK0a7c3Vb2Xw=="),
+    ("app/models.py", 'SECRET_KEY = "django-insecure-3x@mpl3-k3y-f0r-d3v"', "django-insecure-3x@mpl3-k3y-f0r-d3v"),
+    ("infra/main.tf", 'client_secret = var.client_secret', "var.client_secret"),
+    ("scripts/seed.sh", 'curl -H "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.dGVzdA"', "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.dGVzdA"),
+]
+
+
+def prompts(count: int) -> list[Prompt]:
+    out = []
+    for i in range(count):
+        path, line, secret = LINES[i % len(LINES)]
+        candidate = Candidate(path=path, line=i + 1, column=1, secret=secret, rule="bench", category="generic", line_text=line)
+        out.append(build_prompt(candidate))
+    return out
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def per_candidate(judge: LlamaCppJudge, items: list[Prompt], before_each: Callable[[], None]) -> list[float]:
+    times = []
+    for prompt in items:
+        before_each()
+        times.append(timed(lambda: judge.score([prompt])))
+    return times
+
+
+def show(label: str, times: list[float]) -> None:
+    print(f"{label:<34} median {statistics.median(times) * 1000:8.1f} ms   mean {statistics.fmean(times) * 1000:8.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--candidates", type=int, default=12)
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--lora", type=Path, default=None)
+    args = parser.parse_args()
+    model = args.model or embedded_base_model()
+    items = prompts(args.candidates)
+
+    print(f"model {model.name} ({model.stat().st_size / 1e6:.1f} MB), threads {args.threads}")
+    print(f"{'full sha256 of the model':<34} {timed(lambda: file_sha256(model)) * 1000:8.1f} ms")
+    print(f"{'model_id (sampled identity)':<34} {timed(lambda: file_identity(model)) * 1000:8.1f} ms")
+    judge = LlamaCppJudge(model, args.lora, n_threads=args.threads)
+    print(f"{'load (mmap, context, labels)':<34} {timed(judge.load) * 1000:8.1f} ms")
+    judge.score(items[:1])  # first-touch page faults of the mapped weights are not per-candidate cost
+
+    memory = llama.llama_get_memory(judge._ctx)
+    prefix_tokens = judge.tokenize(render_system(items[0]), special=True)
+
+    def clear() -> None:
+        llama.llama_memory_clear(memory, True)
+        judge._cached = []
+
+    show("cold (whole prompt)", per_candidate(judge, items, clear))
+    clear()
+    show("prefix-cached (LlamaCppJudge)", per_candidate(judge, items, lambda: None))
+
+    clear()
+    judge._decode(prefix_tokens, start=0)
+    size = llama.llama_state_seq_get_size(judge._ctx, 0)
+    state = (ctypes.c_uint8 * size)()
+    llama.llama_state_seq_get_data(judge._ctx, state, size, 0)
+
+    def restore() -> None:
+        llama.llama_state_seq_set_data(judge._ctx, state, size, 0)
+        judge._cached = list(prefix_tokens)
+
+    show(f"state-restore ({size / 1e6:.1f} MB state)", per_candidate(judge, items, restore))
+    tokens = [len(judge.prompt_tokens(p)) for p in items]
+    print(f"prompt tokens: system prefix {len(prefix_tokens)}, whole prompt median {statistics.median(tokens)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,338 @@
+"""The default judge: llama.cpp in process, through llama-cpp-python's low-level C API.
+
+Why the C API and not `llama_cpp.Llama`:
+- `Llama` always puts the weights in ggml's "extra" CPU buffers (AMX / repacked). On an AMX Xeon the AMX matmul
+  crashes the process (SIGSEGV in ggml_backend_amx_mul_mat) on SmolLM2; we turn those buffers off, and `Llama`
+  has no option for it.
+- We need the logits of one position and control of the KV cache, nothing else.
+
+How a candidate is scored: the prompt is `render_chat(prompt)`, tokenised with ChatML special tokens parsed in
+our template but *not* in the user part, so scanned code can't inject `<|im_end|>`. The KV cache keeps the
+tokens of the previous prompt; the next prompt reuses the longest common prefix (always the system prompt,
+often the `path:` line too) and only its new tokens are evaluated. P(secret) is the softmax of the `yes` and
+`no` label logits at the assistant position, renormalised over the two.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from secretscan.errors import ModelError
+from secretscan.inference.models import check_gguf, file_identity
+from secretscan.inference.verdict import p_secret
+from secretscan.scanner.prompt import LABEL_SAFE, LABEL_SECRET, Prompt, render_chat
+
+if TYPE_CHECKING:
+    import llama_cpp
+
+# A prompt without context lines is ~120 tokens; 2048 fits ten context lines of 240 characters each way.
+DEFAULT_N_CTX = 2048
+N_BATCH = 512
+
+# llama.cpp logs through one process-wide callback. Ours never prints (a pre-commit hook must stay quiet);
+# it keeps the last few error lines so that a failed load can say why, in one line.
+_LOG_LEVEL_ERROR = 3
+_log_errors: deque[str] = deque(maxlen=8)
+
+
+def _quiet_log(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+    if level == _LOG_LEVEL_ERROR:
+        line = text.decode("utf-8", "replace").strip()
+        if line:
+            _log_errors.append(line)
+
+
+_lib_lock = threading.Lock()
+_lib_module: ModuleType | None = None
+# The ctypes wrapper of _quiet_log; llama.cpp calls it for as long as the process lives.
+_log_callback: object = None
+
+
+def _lib() -> ModuleType:
+    """llama-cpp-python, imported on first use: the import alone takes ~0.5 s (numpy, jinja2), which a scan
+    with nothing to judge, or with every verdict cached, should not pay."""
+    global _lib_module, _log_callback
+    with _lib_lock:
+        if _lib_module is None:
+            import llama_cpp
+
+            _log_callback = llama_cpp.llama_log_callback(_quiet_log)
+            llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
+            llama_cpp.llama_backend_init()
+            _lib_module = llama_cpp
+        return _lib_module
+
+
+def _last_error(default: str) -> str:
+    return _log_errors[-1] if _log_errors else default
+
+
+class LlamaRunner:
+    """One GGUF model (plus an optional LoRA adapter) and one context: tokens in, next-token logits out.
+
+    Construction only checks the files; the weights load (memory-mapped) on first use. Consecutive calls reuse
+    the KV cache of their common token prefix. All methods take the runner's lock.
+    """
+
+    def __init__(
+        self, model_path: Path, lora_path: Path | None = None, *, n_ctx: int = DEFAULT_N_CTX, n_threads: int | None = None
+    ) -> None:
+        self.model_path = model_path
+        self.lora_path = lora_path
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or os.cpu_count() or 1
+        self._lock = threading.RLock()
+        self._model: llama_cpp.llama_model_p | None = None
+        self._ctx: llama_cpp.llama_context_p | None = None
+        self._adapter: llama_cpp.llama_adapter_lora_p | None = None
+        self._batch: llama_cpp.llama_batch | None = None
+        self._vocab: llama_cpp.llama_vocab_p | None = None
+        # The tokens whose keys and values are in the KV cache now, in order from position 0.
+        self._cached: list[int] = []
+        check_gguf(model_path, "model")
+        if lora_path is not None:
+            check_gguf(lora_path, "LoRA adapter")
+
+    def load(self) -> None:
+        """Load the weights now rather than on first use. Does nothing once loaded."""
+        with self._lock:
+            if self._model is None:
+                self._load()
+
+    @property
+    def n_vocab(self) -> int:
+        self.load()
+        llama = _lib()
+        return int(llama.llama_vocab_n_tokens(self._vocab))
+
+    @property
+    def eos_token(self) -> int:
+        self.load()
+        llama = _lib()
+        return int(llama.llama_vocab_eos(self._vocab))
+
+    def tokenize(self, text: str, *, special: bool) -> list[int]:
+        """Token ids of `text`; with `special`, ChatML markers like `<|im_end|>` become their special tokens."""
+        self.load()
+        llama = _lib()
+        data = text.encode("utf-8", "surrogatepass")
+        capacity = len(data) + 8
+        buffer = (llama.llama_token * capacity)()
+        count = llama.llama_tokenize(self._vocab, data, len(data), buffer, capacity, False, special)
+        if count < 0:
+            raise ModelError(f"llama.cpp could not tokenize a prompt ({-count} tokens)")
+        return list(buffer[:count])
+
+    def piece(self, token: int) -> bytes:
+        """The bytes of one token (special tokens as their text); may be part of a UTF-8 sequence."""
+        self.load()
+        llama = _lib()
+        buffer = ctypes.create_string_buffer(64)
+        size = llama.llama_token_to_piece(self._vocab, token, buffer, len(buffer), 0, True)
+        if size < 0:
+            buffer = ctypes.create_string_buffer(-size)
+            size = llama.llama_token_to_piece(self._vocab, token, buffer, len(buffer), 0, True)
+        return buffer.raw[:size]
+
+    def next_token_logits(self, tokens: Sequence[int]) -> ctypes._Pointer[ctypes.c_float]:
+        """Logits (n_vocab floats) for the token after `tokens`; valid until the runner's next call."""
+        if not tokens:
+            raise ValueError("next_token_logits needs at least one token")
+        if len(tokens) > self.n_ctx:
+            raise ModelError(f"a prompt of {len(tokens)} tokens does not fit the context of {self.n_ctx}")
+        with self._lock:
+            self.load()
+            llama = _lib()
+            # Reuse the cached prefix, but evaluate at least the last token: its logits are the answer.
+            reuse = 0
+            limit = min(len(self._cached), len(tokens) - 1)
+            while reuse < limit and self._cached[reuse] == tokens[reuse]:
+                reuse += 1
+            llama.llama_memory_seq_rm(llama.llama_get_memory(self._ctx), 0, reuse, -1)
+            del self._cached[reuse:]
+            self._decode(tokens[reuse:], start=reuse)
+            self._cached.extend(tokens[reuse:])
+            return llama.llama_get_logits_ith(self._ctx, -1)
+
+    def forget(self) -> None:
+        """Empty the KV cache, so that the next call evaluates its whole prompt."""
+        with self._lock:
+            if self._ctx is not None:
+                llama = _lib()
+                llama.llama_memory_clear(llama.llama_get_memory(self._ctx), True)
+            self._cached = []
+
+    def close(self) -> None:
+        """Free the context, adapter and weights now rather than when the runner is collected."""
+        with self._lock:
+            self._free()
+
+    def __del__(self) -> None:
+        self._free()
+
+    def _load(self) -> None:
+        llama = _lib()
+        _log_errors.clear()
+        params = llama.llama_model_default_params()
+        params.n_gpu_layers = 0
+        params.load_mode = llama.LLAMA_LOAD_MODE_MMAP
+        # See the module docstring: ggml's AMX buffers crash on SmolLM2.
+        params.use_extra_bufts = False
+        model = llama.llama_model_load_from_file(str(self.model_path).encode(), params)
+        if not model:
+            raise ModelError(f"cannot load model {self.model_path}: {_last_error('not a usable GGUF model')}")
+        self._model = model
+        try:
+            self._vocab = llama.llama_model_get_vocab(model)
+            self._ctx = self._new_context(model)
+            if self.lora_path is not None:
+                self._apply_lora(model, self.lora_path)
+            self._batch = llama.llama_batch_init(N_BATCH, 0, 1)
+        except BaseException:
+            self._free()
+            raise
+
+    def _new_context(self, model: llama_cpp.llama_model_p) -> llama_cpp.llama_context_p:
+        llama = _lib()
+        params = llama.llama_context_default_params()
+        params.n_ctx = self.n_ctx
+        params.n_batch = N_BATCH
+        params.n_ubatch = N_BATCH
+        params.n_seq_max = 1
+        params.n_threads = self.n_threads
+        params.n_threads_batch = self.n_threads
+        # With flash attention, a prompt scored after reusing cached keys/values got a different P(secret) than
+        # the same prompt scored cold (0.419 vs 0.386 on SmolLM2); without it the two are bit-identical.
+        params.flash_attn_type = llama.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        params.no_perf = True
+        ctx = llama.llama_init_from_model(model, params)
+        if not ctx:
+            raise ModelError(f"cannot create a llama.cpp context for {self.model_path}: {_last_error('out of memory?')}")
+        return ctx
+
+    def _apply_lora(self, model: llama_cpp.llama_model_p, lora_path: Path) -> None:
+        llama = _lib()
+        adapter = llama.llama_adapter_lora_init(model, str(lora_path).encode())
+        if not adapter:
+            raise ModelError(f"cannot load LoRA adapter {lora_path}: {_last_error('not a LoRA adapter for this model')}")
+        self._adapter = adapter
+        adapters = (llama.llama_adapter_lora_p_ctypes * 1)(adapter)
+        scales = (ctypes.c_float * 1)(1.0)
+        if llama.llama_set_adapters_lora(self._ctx, adapters, 1, scales) != 0:
+            raise ModelError(f"cannot apply LoRA adapter {lora_path} to {self.model_path}")
+
+    def _decode(self, tokens: Sequence[int], start: int) -> None:
+        llama = _lib()
+        batch = self._batch
+        assert batch is not None
+        for offset in range(0, len(tokens), N_BATCH):
+            chunk = tokens[offset : offset + N_BATCH]
+            batch.n_tokens = len(chunk)
+            for i, token in enumerate(chunk):
+                batch.token[i] = token
+                batch.pos[i] = start + offset + i
+                batch.n_seq_id[i] = 1
+                batch.seq_id[i][0] = 0
+                batch.logits[i] = 0
+            if offset + N_BATCH >= len(tokens):
+                batch.logits[len(chunk) - 1] = 1
+            code = llama.llama_decode(self._ctx, batch)
+            if code != 0:
+                # A failed decode leaves the cache in an unknown state: start from scratch next time.
+                llama.llama_memory_clear(llama.llama_get_memory(self._ctx), True)
+                self._cached = []
+                raise ModelError(f"llama.cpp failed to evaluate a prompt (llama_decode returned {code})")
+
+    def _free(self) -> None:
+        if self._model is None:
+            # Nothing was loaded (or it is freed already): don't import llama.cpp just to find that out.
+            self._cached = []
+            return
+        llama = _lib()
+        if self._batch is not None:
+            llama.llama_batch_free(self._batch)
+            self._batch = None
+        if self._ctx is not None:
+            llama.llama_free(self._ctx)
+            self._ctx = None
+        if self._adapter is not None:
+            llama.llama_adapter_lora_free(self._adapter)
+            self._adapter = None
+        if self._model is not None:
+            llama.llama_model_free(self._model)
+            self._model = None
+        self._cached = []
+
+
+class LlamaCppJudge:
+    """The `llama-cpp` backend: P(secret) from the `yes` / `no` label logits of a local GGUF model."""
+
+    name = "llama-cpp"
+
+    def __init__(
+        self, model_path: Path, lora_path: Path | None = None, *, n_ctx: int = DEFAULT_N_CTX, n_threads: int | None = None
+    ) -> None:
+        self.runner = LlamaRunner(model_path, lora_path, n_ctx=n_ctx, n_threads=n_threads)
+        self._model_id: str | None = None
+        self._label_ids: tuple[int, int] | None = None
+
+    @property
+    def model_id(self) -> str:
+        """Identity of the model and adapter files, cheap enough to compute on every run (see file_identity)."""
+        if self._model_id is None:
+            parts = [f"gguf:{file_identity(self.runner.model_path)}"]
+            if self.runner.lora_path is not None:
+                parts.append(f"lora:{file_identity(self.runner.lora_path)}")
+            self._model_id = "+".join(parts)
+        return self._model_id
+
+    def load(self) -> None:
+        """Load the weights and check the labels now rather than on the first `score()`."""
+        self.runner.load()
+        self.label_ids()
+
+    def score(self, prompts: Sequence[Prompt]) -> list[float]:
+        secret_id, safe_id = self.label_ids()
+        scores = []
+        for prompt in prompts:
+            logits = self.runner.next_token_logits(self.prompt_tokens(prompt))
+            scores.append(p_secret(logits[secret_id], logits[safe_id]))
+        return scores
+
+    def label_ids(self) -> tuple[int, int]:
+        """Token ids of (LABEL_SECRET, LABEL_SAFE); a ModelError if the model's vocabulary splits either one."""
+        if self._label_ids is None:
+            ids = []
+            for label in (LABEL_SECRET, LABEL_SAFE):
+                tokens = self.runner.tokenize(label, special=False)
+                if len(tokens) != 1:
+                    raise ModelError(
+                        f"model {self.runner.model_path.name} splits the label {label!r} into {len(tokens)} tokens; "
+                        "the judge needs single-token labels"
+                    )
+                ids.append(tokens[0])
+            self._label_ids = (ids[0], ids[1])
+        return self._label_ids
+
+    def prompt_tokens(self, prompt: Prompt) -> list[int]:
+        """The tokens of `render_chat(prompt)`, special tokens parsed in the template only, fitted to n_ctx."""
+        # Render with a marker for the user text, so the template stays defined in one place (prompt.py).
+        marker = "\x00"
+        head, tail = render_chat(replace(prompt, user=marker)).split(marker)
+        head_ids = self.runner.tokenize(head, special=True)
+        user_ids = self.runner.tokenize(prompt.user, special=False)
+        tail_ids = self.runner.tokenize(tail, special=True)
+        room = self.runner.n_ctx - len(head_ids) - len(tail_ids)
+        if len(user_ids) > room:
+            # Keep both ends: the path and rule come first, the value and the line come last.
+            keep_head = room // 2
+            user_ids = user_ids[:keep_head] + user_ids[len(user_ids) - (room - keep_head) :]
+        return head_ids + user_ids + tail_ids
