@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from itertools import accumulate
 
 from secretscan.config import ExtraRule
-from secretscan.scanner.rules import TOKEN_RULES, Hit, Specificity, find_rule_hits
+from secretscan.scanner.rules import TOKEN_RULES, Hit, RuleSet, Specificity
 from secretscan.scanner.rules.connection import find_connection_string_hits, find_url_credential_hits
 from secretscan.scanner.rules.entropy import find_entropy_hits
 from secretscan.scanner.rules.keywords import MAX_LINE_CHARS, find_keyword_hits
@@ -22,6 +22,7 @@ from secretscan.scanner.types import Candidate, Certainty, ScanUnit
 CONTEXT_LINES = 3
 # A user rule that needs the judge still outranks a generic keyword match.
 EXTRA_RULE_PRIOR = 0.8
+_TOKEN_RULES = RuleSet(TOKEN_RULES)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -50,7 +51,7 @@ def find_hits(text: str, path: str, rules: Sequence[ExtraRule] = ()) -> list[Hit
     lowered = position_preserving_lower(text)
     return [
         *_extra_rule_hits(rules, text),
-        *find_rule_hits(TOKEN_RULES, text, lowered),
+        *_TOKEN_RULES.find(text, lowered),
         *find_private_key_hits(text, lowered),
         *find_url_credential_hits(text, lowered),
         *find_connection_string_hits(text, lowered),

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
-from secretscan.scanner.rules.names import classify_name
+from secretscan.scanner.rules.names import classify_name, name_words
 from secretscan.scanner.types import Candidate
 
 MIN_SECRET_CHARS = 4
@@ -23,7 +23,7 @@ MIN_SECRET_CHARS = 4
 
 _NON_VALUES = frozenset(
     "true false null none nil undefined yes no on off n/a na empty blank required optional unset default "
-    "string str int integer bool boolean number object any text varchar char bytes".split()
+    "string str int integer bool boolean number object any text varchar char bytes bearer basic digest".split()
 )
 
 
@@ -31,9 +31,13 @@ def is_too_short(secret: str) -> bool:
     return len(secret.strip()) < MIN_SECRET_CHARS
 
 
+_COLOR = re.compile(r"#[0-9a-fA-F]{3,8}")
+
+
 def is_non_value(secret: str) -> bool:
-    """A literal that is a type or a keyword (`password: string`, `token = None`), not a value."""
-    return secret.strip().lower() in _NON_VALUES
+    """A type, a keyword or a colour (`password: string`, `token = None`, `Token: "#f8f8f2"`), not a value."""
+    stripped = secret.strip()
+    return stripped.lower() in _NON_VALUES or _COLOR.fullmatch(stripped) is not None
 
 
 _PLACEHOLDER = re.compile(
@@ -46,6 +50,8 @@ _PLACEHOLDER = re.compile(
     | (?:^|[\W_])(?:goes[\W_]?)?here$ | insert[\W_]?your | enter[\W_]?your | put[\W_]?your | add[\W_]?your
     | redacted | censored | sanitized | obfuscated | placeholder | dummy | example | sample
     | not[\W_]?a[\W_]?real | ^(?:todo|tbd|fixme|hidden|masked|removed|secret_here|none_set)$
+    | (?:^|[\W_])(?:mock|fake|stub)(?:[\W_]|$) | ^my[\W_]?(?:secret|token|password|pass|api|key|app)
+    | ^(?:generate|create|set|use|paste|provide)[\W_] | openssl[\W_]rand
     """
 )
 # AWS publishes these as documentation keys; they are in half the world's tutorials.
@@ -80,14 +86,68 @@ _ENV_LOOKUP = re.compile(
     r"os\.environ|getenv\(|process\.env|import\.meta\.env|\bENV\[|\bENV\.fetch|System\.getenv|"
     r"GetEnvironmentVariable|\benv\(|std::env|Deno\.env|\$_ENV\[|\$_SERVER\["
 )
-_ENV_VAR_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 
 
 def is_env_lookup(secret: str) -> bool:
-    """`os.environ["X"]`, `process.env.X`, `ENV['X']`… or just the name of the variable (`DB_PASSWORD`)."""
-    if _ENV_LOOKUP.search(secret):
+    """`os.environ["X"]`, `os.getenv("X")`, `process.env.X`, `ENV['X']`: the value is read at run time."""
+    return _ENV_LOOKUP.search(secret) is not None
+
+
+# snake_case, SCREAMING_SNAKE, dotted.path or camelCase: the shape of a variable, never of a chosen password.
+_VARIABLE_NAME = re.compile(
+    r"[A-Za-z][A-Za-z0-9]*(?:[_.]+[A-Za-z0-9]+)+|[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+|_+[A-Za-z][A-Za-z0-9_]*"
+)
+# UI strings (locale files, resource bundles): a secret's label in English needs more than the word itself
+# ("Forgot password?"); a translation of "password" is a label even alone ("Contraseña").
+_ENGLISH_LABEL_WORDS = re.compile(r"(?i)\b(?:password|passwords|passphrase|token|api key|secret|pin)\b")
+_TRANSLATED_PASSWORD = re.compile(
+    r"(?i)\b(?:passwort|kennwort|contraseña|contrasena|mot de passe|senha|wachtwoord|parola|hasło|haslo|пароль"
+    r"|lösenord|losenord|adgangskode|passord|salasana|heslo|jelszó|şifre|kata sandi|mật khẩu|密码|密碼|パスワード"
+    r"|비밀번호)\b"
+)
+
+
+def names_a_secret(secret: str) -> bool:
+    """The value is the *name* of a secret, or a UI label for one.
+
+    `DB_PASSWORD`, `access_token`, `settings.API_KEY`, `myApiKey` (variable and environment names), and
+    `Neues Passwort`, `Forgot password?`, `Contraseña` (labels). A plain word (`testpassword`, `devpass`,
+    `secret`) or a dashed one (`qa2-password`) is a weak password, and stays.
+    """
+    if _VARIABLE_NAME.fullmatch(secret) is not None and classify_name(secret) is not None:
         return True
-    return _ENV_VAR_NAME.fullmatch(secret) is not None and classify_name(secret) is not None
+    if _TRANSLATED_PASSWORD.search(secret):
+        return True
+    stripped = secret.strip()
+    return _ENGLISH_LABEL_WORDS.search(stripped) is not None and (" " in stripped or stripped[-1:] in "?:.!…")
+
+
+_CALL_EXPRESSION = re.compile(r"[A-Za-z_$][\w$.]*\(.*\)")
+
+
+def is_code_expression(secret: str) -> bool:
+    """`get_token()`, `vault.read("x")`: code that produces the secret at run time."""
+    return _CALL_EXPRESSION.fullmatch(secret) is not None
+
+
+_REGEX_SYNTAX = re.compile(r"\\[wdsbWDSB]|\(\?[:=!<P]|\[\^|\{\d+,\d*\}|\.\*|\\[.(\[]")
+
+
+def is_regex(secret: str) -> bool:
+    """A regular expression (`[^\\W\\d]\\w*`, `(?=\\s|#)`): a pattern that matches secrets, not one."""
+    return _REGEX_SYNTAX.search(secret) is not None
+
+
+_STOPWORDS = frozenset("a an the to of for in on is are be your you this that with and or not use from by".split())
+
+
+def is_prose(secret: str) -> bool:
+    """A sentence (`Use a User Access Token…`): four or more words, some of them English function words.
+
+    A passphrase ("correct horse battery staple") has no function words, so it stays a candidate.
+    """
+    words = secret.lower().split()
+    return len(words) >= 4 and any(word.strip(".,:;!?()") in _STOPWORDS for word in words)
 
 
 _SECRET_REFERENCE = re.compile(
@@ -102,22 +162,26 @@ def is_secret_reference(secret: str) -> bool:
     return _SECRET_REFERENCE.search(secret) is not None
 
 
-_SEQUENCES = (
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    "01234567890123456789",
-    "0123456789ABCDEF0123456789ABCDEF",
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
-    "QWERTYUIOPASDFGHJKLZXCVBNM",
-    "98765432109876543210",
-    "ZYXWVUTSRQPONMLKJIHGFEDCBA",
-)
+_KEYBOARD_ROWS = ("QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM", "QWERTYUIOPASDFGHJKLZXCVBNM")
 _REPEATED_UNIT = re.compile(r"(.{1,3})\1+", re.DOTALL)
 
 
 def is_sequential(secret: str) -> bool:
-    """`abcdef`, `123456`, `qwerty`, `aaaaaa`, `abcabcabc`: keyboard runs and repeats, not chosen secrets."""
+    """`abcdef`, `123456`, `0123456789abcdefABCDEF`, `qwerty`, `aaaaaa`, `abcabcabc`: runs and repeats.
+
+    A run is a step of +1 or -1 between neighbours; mostly runs (90%) is an alphabet, not a chosen secret.
+    """
+    if _REPEATED_UNIT.fullmatch(secret) is not None:
+        return True
     upper = secret.upper()
-    return any(upper in sequence for sequence in _SEQUENCES) or _REPEATED_UNIT.fullmatch(secret) is not None
+    if any(upper in row for row in _KEYBOARD_ROWS):
+        return True
+    steps = [ord(b) - ord(a) for a, b in zip(secret, secret[1:])]
+    if not steps:
+        return False
+    ascending = sum(step == 1 for step in steps)
+    descending = sum(step == -1 for step in steps)
+    return max(ascending, descending) >= 0.9 * len(steps)
 
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -148,12 +212,35 @@ def is_digest(secret: str, line: str) -> bool:
     return _BASE64.fullmatch(secret) is not None and len(secret) in _DIGEST_BASE64_LENGTHS
 
 
-_GIT_CONTEXT = re.compile(r"(?i)commit|\bsha\b|\brev(?:ision)?\b|\bref\b|\bgit\b|checkout|\bhead\b|parent|/tree/|/blob/")
+_GIT_CONTEXT = re.compile(
+    r"(?i)commit|\bsha\b|\brev(?:ision)?\b|\bref\b|\bgit\b|checkout|\bhead\b|parent|/tree/|/blob/|\boid\b"
+)
 
 
 def is_git_sha(secret: str, line: str) -> bool:
     """A 40-hex object id on a line about commits or revisions."""
     return len(secret) == 40 and _HEX.fullmatch(secret) is not None and _GIT_CONTEXT.search(line) is not None
+
+
+_IDENTIFIER_WORDS = frozenset(
+    "id ids uuid guid oid revision rev resolved sha commit hash digest checksum etag version build tree blob ref "
+    "request trace span object release".split()
+)
+
+
+def is_identifier_assignment(line: str, column: int) -> bool:
+    """The value is assigned to an id-like name (`blob_id="64ea…"`, `revision: "5503…"`)."""
+    name = _name_before(line, column)
+    return name is not None and any(word in _IDENTIFIER_WORDS for word in name_words(name))
+
+
+# "example" as a word, not the reserved .example domain (ops@acme.example) or example.com.
+_DOC_EXAMPLE = re.compile(r"(?i)(?<![.@\w-])(?:example|e\.g\.|for instance)(?![.\w-]\w)|^\s*(?:>>>|\.\.\.)\s")
+
+
+def is_documentation_example(line: str) -> bool:
+    """A line that says it is an example: `Example: "…"`, `(e.g. "…")`, a doctest `>>> …` line."""
+    return _DOC_EXAMPLE.search(line) is not None
 
 
 _PUBLIC_MATERIAL = re.compile(
@@ -165,11 +252,42 @@ _PUBLIC_MATERIAL = re.compile(
 _SSH_PUBLIC_BLOB = re.compile(r"^AAAA(?:B3NzaC1yc2E|C3NzaC1lZDI1NTE5|E2VjZHNhLXNoYTItbmlzdHA|B3NzaC1kc3M)")
 
 
+# Publishable keys: Stripe pk_, Mapbox pk., reCAPTCHA site keys are meant for the browser.
+_PUBLISHABLE = re.compile(r"^(?:pk_(?:live|test)_|pk\.eyJ)")
+_PUBLIC_NAME_WORDS = frozenset({"public", "publishable", "pub", "vapid", "site"})
+
+
 def is_public_key(secret: str, context: str) -> bool:
-    """An SSH public key, a PEM public key or certificate: public by design."""
-    return _PUBLIC_MATERIAL.search(secret) is not None or _PUBLIC_MATERIAL.search(context) is not None or (
-        _SSH_PUBLIC_BLOB.search(secret) is not None
+    """An SSH or PEM public key, a certificate, a publishable key: public by design."""
+    return (
+        _PUBLIC_MATERIAL.search(secret) is not None
+        or _PUBLIC_MATERIAL.search(context) is not None
+        or _SSH_PUBLIC_BLOB.search(secret) is not None
+        or _PUBLISHABLE.search(secret) is not None
     )
+
+
+def is_public_name(line: str, column: int) -> bool:
+    """Assigned to a public-sounding name: `PUBLIC_VAPID_KEY = "BEy…"`, `publishableKey: "…"`."""
+    name = _name_before(line, column)
+    return name is not None and any(word in _PUBLIC_NAME_WORDS for word in name_words(name))
+
+
+# Base64 of common file formats: PNG, JPEG, GIF, WebP, PDF, ICO, SVG, WOFF, gzip.
+_ENCODED_FILE = re.compile(r"^(?:iVBORw0KGgo|/9j/|R0lGOD|UklGR|JVBERi|AAABAA|PHN2Zy|PD94bWw|d09GR|H4sI)")
+
+
+def is_encoded_file(secret: str) -> bool:
+    """An inlined image, font or document, recognised by the base64 of its magic number."""
+    return _ENCODED_FILE.search(secret) is not None
+
+
+_MINIFIED = re.compile(r"(?:[.-]min\.(?:js|css|mjs)|\.(?:js|css)\.map|\.bundle\.js|\.chunk\.js)$")
+
+
+def is_minified(path: str) -> bool:
+    """Minified and bundled assets: build output full of random-looking identifiers."""
+    return _MINIFIED.search(path.lower()) is not None
 
 
 _PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|~?/|\.{1,2}/|file://)[^\s]*$")
@@ -194,15 +312,24 @@ def is_path(secret: str) -> bool:
 def is_url_without_credentials(secret: str) -> bool:
     """A URL with no `user:password@` and no secret-named query parameter."""
     url = _URL.match(secret)
-    if url is None or ":" in url.group("authority").partition("@")[0] and "@" in url.group("authority"):
+    if url is None:
+        return False
+    userinfo, at, _ = url.group("authority").rpartition("@")
+    if at and ":" in userinfo:
         return False
     return not any(classify_name(name) for name in _QUERY_NAMES.findall(url.group("rest")))
 
 
 _NORMALIZE = re.compile(r"[^a-z0-9]")
-_NAME_BEFORE_VALUE = re.compile(r"([A-Za-z_$@][\w.$@-]*)[\"'\]]*\s*(?:[:=]=?>?|,|<-|\s)\s*[rbuRBU@]?[\"'`]?$")
+_NAME_BEFORE_VALUE = re.compile(r"([A-Za-z_$@][\w.$@-]*)[\"'\]]*\s*(?:[:=!]=*>?|,|<-|\s)\s*[rbuRBU@]?[\"'`]?$")
 # Connection strings and URLs have no key in front of the password; the slot itself is "password".
 _PASSWORD_SLOT = frozenset({"password", "passwd", "pass", "pwd"})
+
+
+def _name_before(line: str, column: int) -> str | None:
+    """The name the value at `column` (1-based) is assigned to, if the line has one."""
+    found = _NAME_BEFORE_VALUE.search(line[: max(0, column - 1)])
+    return found.group(1) if found else None
 
 
 def is_key_repeated(secret: str, line: str, column: int, implicit_key: str | None = None) -> bool:
@@ -210,12 +337,11 @@ def is_key_repeated(secret: str, line: str, column: int, implicit_key: str | Non
     value = _NORMALIZE.sub("", secret.lower())
     if not value:
         return False
-    if implicit_key == "password" and value in _PASSWORD_SLOT:
-        return True
-    found = _NAME_BEFORE_VALUE.search(line[: max(0, column - 1)])
-    if found is None:
+    if implicit_key == "password":
+        return value in _PASSWORD_SLOT
+    name = _name_before(line, column)
+    if name is None:
         return False
-    name = found.group(1)
     last_word = re.split(r"[._-]", name)[-1]
     return value in {_NORMALIZE.sub("", name.lower()), _NORMALIZE.sub("", last_word.lower())}
 
@@ -239,6 +365,7 @@ def is_lock_file(path: str) -> bool:
 # Rules that match a shape, not a vendor's format: the only ones that identifiers, digests and paths can trip.
 GENERIC_RULES = frozenset({"generic-password", "generic-secret", "high-entropy-string", "http-auth-header"})
 _CONNECTION_RULES = frozenset({"url-credentials", "connection-string-password"})
+_ENTROPY_RULE = "high-entropy-string"
 
 Filter = Callable[[Candidate], bool]
 
@@ -247,8 +374,13 @@ def _context(candidate: Candidate) -> str:
     return "\n".join((*candidate.context_before, candidate.line_text))
 
 
-def _generic(predicate: Callable[[Candidate], bool]) -> Filter:
+def _generic(predicate: Filter) -> Filter:
     return lambda c: c.rule in GENERIC_RULES and predicate(c)
+
+
+def _entropy(predicate: Filter) -> Filter:
+    """For bare high-entropy strings only: a keyword candidate's name already says it holds a secret."""
+    return lambda c: c.rule == _ENTROPY_RULE and predicate(c)
 
 
 FILTERS: tuple[tuple[str, Filter], ...] = (
@@ -264,14 +396,23 @@ FILTERS: tuple[tuple[str, Filter], ...] = (
             c.secret, c.line_text, c.column, "password" if c.rule in _CONNECTION_RULES else None
         ),
     ),
+    ("names_a_secret", lambda c: names_a_secret(c.secret)),
+    ("code_expression", lambda c: is_code_expression(c.secret)),
     ("sequential", lambda c: is_sequential(c.secret)),
     ("public_key", lambda c: is_public_key(c.secret, _context(c))),
+    ("encoded_file", _generic(lambda c: is_encoded_file(c.secret))),
+    ("minified", _generic(lambda c: is_minified(c.path))),
     ("lock_file", _generic(lambda c: is_lock_file(c.path))),
     ("digest", _generic(lambda c: is_digest(c.secret, c.line_text))),
     ("git_sha", _generic(lambda c: is_git_sha(c.secret, c.line_text))),
-    ("uuid", _generic(lambda c: is_uuid(c.secret))),
+    ("regex", _generic(lambda c: is_regex(c.secret))),
+    ("prose", _generic(lambda c: is_prose(c.secret))),
+    ("documentation_example", _generic(lambda c: is_documentation_example(c.line_text))),
     ("path", _generic(lambda c: is_path(c.secret))),
     ("url", _generic(lambda c: is_url_without_credentials(c.secret))),
+    ("uuid", _entropy(lambda c: is_uuid(c.secret))),
+    ("identifier", _entropy(lambda c: is_identifier_assignment(c.line_text, c.column))),
+    ("public_name", _entropy(lambda c: is_public_name(c.line_text, c.column))),
 )
 
 

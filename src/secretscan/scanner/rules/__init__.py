@@ -5,7 +5,7 @@ Rule ids are stable: they are shown to users, stored in baselines and fingerprin
 
 from __future__ import annotations
 
-from secretscan.scanner.rules.base import Hit, Specificity, TokenRule, find_rule_hits
+from secretscan.scanner.rules.base import Hit, RuleSet, Specificity, TokenRule
 from secretscan.scanner.rules.tokens import TOKEN_RULES
 
 # Rules that are not a single token format: (id, category).
@@ -29,7 +29,7 @@ __all__ = [
     "RULE_IDS",
     "TOKEN_RULES",
     "Hit",
+    "RuleSet",
     "Specificity",
     "TokenRule",
-    "find_rule_hits",
 ]

@@ -7,7 +7,7 @@ maps hits to lines and columns, drops the overlaps and builds `Candidate`s, so d
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -74,9 +74,6 @@ class TokenRule:
         if any(k != k.lower() for k in self.keywords):
             raise ValueError(f"rule {self.id}: keywords must be lowercase")
 
-    def applies_to(self, lowered: str) -> bool:
-        return not self.keywords or any(k in lowered for k in self.keywords)
-
     def find(self, text: str) -> Iterator[Hit]:
         for match in self.pattern.finditer(text):
             start, end = match.span(self.secret_group)
@@ -96,10 +93,45 @@ class TokenRule:
             yield Hit(start, end, self.id, self.category, prior, self.specificity, certainty)
 
 
-def find_rule_hits(rules: Sequence[TokenRule], text: str, lowered: str) -> list[Hit]:
-    """Run each rule whose keywords occur in the (lowercased) text."""
-    hits: list[Hit] = []
-    for rule in rules:
-        if rule.applies_to(lowered):
-            hits.extend(rule.find(text))
-    return hits
+def keyword_pattern(keywords: Iterable[str]) -> re.Pattern[str]:
+    """One regex that finds every occurrence of any keyword, overlapping ones included.
+
+    The alternatives are nested as a trie ("gh(?:o_|p_|…)"), so the engine tries a handful of branches per
+    position instead of every keyword; the lookahead makes matches zero-width, so none hides another.
+    """
+    trie: dict[str, dict] = {}
+    for keyword in keywords:
+        node = trie
+        for char in keyword:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def branch(node: dict[str, dict]) -> str:
+        alternatives = [re.escape(char) + branch(child) for char, child in sorted(node.items()) if char]
+        if not alternatives:
+            return ""
+        group = "(?:" + "|".join(alternatives) + ")"
+        return group + "?" if "" in node else group
+
+    return re.compile(f"(?=({branch(trie)}))")
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Token rules plus the keyword index that decides which of them run on a text (one pass over it)."""
+
+    rules: tuple[TokenRule, ...]
+    _keywords: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        keywords = {k for rule in self.rules for k in rule.keywords}
+        object.__setattr__(self, "_keywords", keyword_pattern(keywords))
+
+    def find(self, text: str, lowered: str) -> list[Hit]:
+        # A match of the trie is the longest keyword at that position; the shorter ones it starts with are there too.
+        found = set(self._keywords.findall(lowered))
+        hits: list[Hit] = []
+        for rule in self.rules:
+            if not rule.keywords or any(k.startswith(key) for key in rule.keywords for k in found):
+                hits.extend(rule.find(text))
+        return hits

@@ -19,6 +19,8 @@ PRIOR = 0.3
 
 _QUOTED = re.compile(r"""(["'`])([A-Za-z0-9+/_=-]{20,1000})\1""")
 _HEX = re.compile(r"[0-9a-fA-F]+")
+_MIN_DISTINCT_BASE64 = math.ceil(2**BASE64_LIMIT)
+_MIN_DISTINCT_HEX = math.ceil(2**HEX_LIMIT)
 
 
 def shannon_entropy(text: str) -> float:
@@ -29,13 +31,29 @@ def shannon_entropy(text: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in Counter(text).values())
 
 
-def is_high_entropy(value: str) -> bool:
-    if len(value) < MIN_LENGTH:
+_WORD_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def looks_like_words(value: str) -> bool:
+    """Not encoded data: an identifier made of words (`Qwen2_5OmniToken2WavModel`), or a string that mixes the
+    standard (+/) and URL-safe (-_) base64 alphabets, which no encoder does (`org/model-name-v2`)."""
+    if any(c in value for c in "+/") and any(c in value for c in "-_"):
+        return True
+    if not value.replace("_", "").isalnum():
         return False
+    parts = _WORD_PART.findall(value)
+    return bool(parts) and sum(map(len, parts)) / len(parts) >= 3.5
+
+
+def is_high_entropy(value: str) -> bool:
+    if len(value) < MIN_LENGTH or looks_like_words(value):
+        return False
+    # Entropy is at most log2(distinct characters): counting them first skips most strings cheaply.
+    distinct = len(set(value))
     if _HEX.fullmatch(value):
         # Only digits is a number (a phone number, a timestamp, an id), not a hex key.
-        return not value.isdigit() and shannon_entropy(value) >= HEX_LIMIT
-    return shannon_entropy(value) >= BASE64_LIMIT
+        return distinct >= _MIN_DISTINCT_HEX and not value.isdigit() and shannon_entropy(value) >= HEX_LIMIT
+    return distinct >= _MIN_DISTINCT_BASE64 and shannon_entropy(value) >= BASE64_LIMIT
 
 
 def find_entropy_hits(text: str) -> list[Hit]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePosixPath
 
@@ -27,7 +28,10 @@ MAX_VALUE_CHARS = 300
 _PRIORS: dict[SecretKind, float] = {"password": 0.6, "secret": 0.55}
 _AUTH_PRIOR = 0.7
 
-_STEMS = re.compile(r"pass|pwd|pw|secret|token|key|auth|cred|bearer|mysql|mariadb|sshpass|curl|wget")
+_STEMS = re.compile(
+    r"pass|pwd|pw|secret|token|key|auth|cred|salt|psk|bearer|mysql|mariadb|sshpass|curl|wget|identified|create_user"
+    r"|create_superuser"
+)
 
 
 class FileKind(Enum):
@@ -42,35 +46,52 @@ _CODE_SUFFIXES = frozenset(
     ".jl .vue .svelte .ipynb .tf .tfvars .hcl .nix .sol .zig .nim .cr .v".split()
 )
 _DOCS_SUFFIXES = frozenset(".md .markdown .rst .txt .adoc .asciidoc .html .htm .tex .org .rtf".split())
+# Backticks quote a value only where they are string literals (JS/TS template literals, Go raw strings);
+# in shell they run a command, in Markdown they mark code.
+_BACKTICK_STRING_SUFFIXES = frozenset(".js .jsx .mjs .cjs .ts .tsx .mts .cts .vue .svelte .go".split())
+# In Python, `name: value` with a bare name is a type annotation or a dict keyed by a variable, never a setting.
+_PYTHON_SUFFIXES = frozenset(".py .pyi .pyx".split())
 
 
-def file_kind(path: str) -> FileKind:
+@dataclass(frozen=True)
+class FileSyntax:
+    kind: FileKind
+    backtick_strings: bool = False
+    python: bool = False
+
+
+def file_syntax(path: str) -> FileSyntax:
     suffix = PurePosixPath(path).suffix.lower()
     if suffix in _CODE_SUFFIXES:
-        return FileKind.CODE
-    if suffix in _DOCS_SUFFIXES:
-        return FileKind.DOCS
-    return FileKind.CONFIG
+        kind = FileKind.CODE
+    elif suffix in _DOCS_SUFFIXES:
+        kind = FileKind.DOCS
+    else:
+        kind = FileKind.CONFIG
+    return FileSyntax(kind, suffix in _BACKTICK_STRING_SUFFIXES, suffix in _PYTHON_SUFFIXES)
 
 
 # A value: "double", 'single', `backtick` (escapes allowed) or bare. Groups: dq, sq, bq, bare.
+# A bare value is taken whole (possessive) and must not be a call or a collection: `get_pw()`, `[a, b]`.
 _QUOTED_VALUE = (
     r"(?:[rbuRBU]{1,2}|@)?"
-    r"(?:\"(?P<dq>[^\"\\\n]*(?:\\.[^\"\\\n]*)*)\"|'(?P<sq>[^'\\\n]*(?:\\.[^'\\\n]*)*)'|`(?P<bq>[^`\\\n]*)`"
+    r"(?:\"(?P<dq>[^\"\\\n]*(?:\\.[^\"\\\n]*)*)\"|'(?P<sq>[^'\\\n]*(?:\\.[^'\\\n]*)*)'|`(?P<bq>[^`\\\n]*)`)"
 )
-_VALUE = _QUOTED_VALUE + r"|(?P<bare>[^\s\"'`,;]{1,300}))"
+_VALUE = r"(?:" + _QUOTED_VALUE + r"|(?P<bare>[^\s\"'`,;()\[\]{}]{1,300}+)(?![(\[{]))"
 _VALUE_GROUPS = ("dq", "sq", "bq", "bare")
+_COMPARISONS = frozenset({"==", "===", "!=", "!=="})
 
-# name [quote/bracket] [: type] op value
-_ASSIGN = re.compile(
-    r"(?P<name>[A-Za-z_$@][\w.$@-]{0,100})[\"'\]]{0,3}"
+# The rest of an assignment, matched from a stem inside the name: [rest of name] [quote/bracket] [: type] op value.
+_ASSIGN_FROM_STEM = re.compile(
+    r"[\w.$@-]{0,100}(?P<name_end>)[\"'\]]{0,3}"
     r"(?:[ \t]*:[ \t]*[A-Za-z_][\w.\[\], |?<>]{0,40}?(?=[ \t]*=[^=>]))?"
     r"[ \t]*(?P<op>===?|!==?|:=|=>|<-|\?\?=|\|\|=|[=:])[ \t]*" + _VALUE
 )
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.$@-")
 # ("NAME", "value"): define(), setdefault(), config.set(), getenv(name, default), map.put()…
-_CALL = re.compile(r"\([ \t]*[\"'](?P<name>[\w.-]{2,80})[\"'][ \t]*,[ \t]*" + _QUOTED_VALUE + ")")
+_CALL = re.compile(r"(?<=[\w$])\([ \t]*[\"'][#.]?(?P<name>[\w.-]{2,80})[\"'][ \t]*,[ \t]*" + _QUOTED_VALUE)
 # setPassword("x"), withApiKey("x")
-_SETTER = re.compile(r"\b(?:set|with)(?P<name>[A-Z][A-Za-z0-9]{1,60})\([ \t]*" + _QUOTED_VALUE + r")[ \t]*\)")
+_SETTER = re.compile(r"\b(?:set|with)(?P<name>[A-Z][A-Za-z0-9]{1,60})\([ \t]*" + _QUOTED_VALUE + r"[ \t]*\)")
 _XML_ELEMENT = re.compile(r"<(?P<name>[A-Za-z_][\w.:-]{0,80})(?:[ \t][^<>\n]*)?>(?P<bare>[^<>\n]{1,300})</(?P=name)>")
 _XML_KEY_VALUE = re.compile(
     r"(?:key|name)[ \t]*=[ \t]*[\"'](?P<name>[^\"'\n]{1,80})[\"'][ \t]+value[ \t]*=[ \t]*"
@@ -78,7 +99,7 @@ _XML_KEY_VALUE = re.compile(
 )
 _XML_KEY_TEXT = re.compile(r"(?:key|name)=[\"'](?P<name>[^\"'\n]{1,80})[\"'][^<>\n]*>(?P<bare>[^<>\n]{1,300})</")
 _FLAG = re.compile(
-    r"(?<![\w-])--(?P<name>[A-Za-z][\w-]{1,40})(?:=|[ \t]+)"
+    r"(?<![\w-])--(?P<name>[A-Za-z][\w-]{1,40})(?P<sep>=|[ \t]+)"
     r"(?:\"(?P<dq>[^\"\n]*)\"|'(?P<sq>[^'\n]*)'|(?P<bare>(?!-)[^\s\"'`|;&<>()]+))"
 )
 _MYSQL_PASSWORD = re.compile(
@@ -92,38 +113,60 @@ _AUTH_SCHEME = re.compile(
     r"\b(?P<scheme>[Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|[Dd]igest)[ \t]+(?P<bare>[A-Za-z0-9._~+/-]{8,}=*)(?![\w.~+/=-])"
 )
 _ENV_SPACE_FORM = re.compile(r"[ \t]*ENV[ \t]+(?P<name>[A-Za-z_][\w.-]*)[ \t]+" + _VALUE + r"[ \t]*\r?$")
+# `curl -H "X-Api-Key: value"`: an HTTP header given on a command line.
+_HEADER_OPTION = re.compile(r"(?:-H|--header)[ \t]+[\"'](?P<name>[\w-]{2,60}):[ \t]*(?P<bare>[^\"'\s]+)[\"']")
+# Space-separated config directives: redis.conf `requirepass x`, netrc `… password x`, sshd-style files.
+_DIRECTIVE = re.compile(r"[ \t]*(?P<name>[A-Za-z_][\w.-]*)[ \t]+(?P<bare>[^\s#;=:\"'][^\s]*)[ \t]*\r?")
+_NETRC_PASSWORD = re.compile(r"(?:^|[ \t])(?P<name>password|passwd)[ \t]+(?P<bare>[^\s]+)")
+_SQL_PASSWORD = re.compile(r"(?i:\bpassword|\bidentified[ \t]+by)[ \t]+'(?P<sq>[^'\n]+)'")
+# Django/flask-style `create_user("name", "email", "password")`: the last positional string.
+_CREATE_USER = re.compile(r"create_(?:super)?user\([^)\n]*,[ \t]*[\"'](?P<dq>[^\"'\n]+)[\"'][ \t]*\)")
+_PGPASS_NAMES = frozenset({".pgpass", "pgpass", "pgpass.conf"})
 # Kubernetes / compose env lists: `- name: DB_PASSWORD` then `value: …` on the next line.
 _NAME_THEN_VALUE = re.compile(
     r"name:[ \t]*[\"']?(?P<name>[A-Za-z_][\w.-]*)[\"']?[ \t]*\r?\n[ \t]*value:[ \t]*"
     r"(?:\"(?P<dq>[^\"\n]*)\"|'(?P<sq>[^'\n]*)'|(?P<bare>[^\s\"'#][^\s#]*))"
 )
-# YAML tags, anchors, aliases, block scalars and flow collections are not the value itself.
-_NOT_A_YAML_SCALAR = tuple("[{|>&*!")
 
 
-def _value_span(match: re.Match[str]) -> tuple[int, int, bool] | None:
-    """(start, end, quoted) of the value group that matched, or None if it is empty."""
+@dataclass(frozen=True)
+class _Value:
+    start: int
+    end: int
+    group: str  # which of _VALUE_GROUPS matched; "bare" is unquoted
+
+    @property
+    def bare(self) -> bool:
+        return self.group == "bare"
+
+
+def _value(match: re.Match[str]) -> _Value | None:
+    """The value group that matched, or None if it is empty."""
     for group in _VALUE_GROUPS:
         if group in match.re.groupindex and match.group(group) is not None:
             start, end = match.span(group)
-            return (start, end, group != "bare") if end > start else None
+            return _Value(start, end, group) if end > start else None
     return None
 
 
-def _bare_value_allowed(kind: FileKind, op: str, value: str) -> bool:
-    if kind is FileKind.CODE:
+def _value_allowed(syntax: FileSyntax, op: str, value: _Value, text: str) -> bool:
+    if value.group == "bq":
+        # Markdown `password: \`hunter2\`` quotes the value as inline code.
+        return syntax.backtick_strings or syntax.kind is FileKind.DOCS
+    if not value.bare:
+        return True
+    if syntax.kind is FileKind.CODE or (syntax.kind is FileKind.DOCS and op != "="):
         return False
-    if kind is FileKind.DOCS and op != "=":
-        return False
-    if op == ":" and value.startswith(_NOT_A_YAML_SCALAR):
-        return False
-    return not (op == "=" and value.startswith(("(", "[", "{")))
+    # YAML tags, anchors, aliases, block scalars and flow collections are not the value itself.
+    return not (op == ":" and text[value.start] in "[{|>&*!")
 
 
-def _named_hit(name: str, start: int, end: int) -> Hit | None:
+def _named_hit(name: str, start: int, end: int, op: str = "=") -> Hit | None:
     kind = classify_name(name)
     if kind is None or end - start > MAX_VALUE_CHARS:
         return None
+    if op in _COMPARISONS and kind != "password":
+        return None  # `if token == "with"` is a parser, `if password == "hunter2"` a hard-coded credential
     return Hit(start, end, f"generic-{kind}", kind, _PRIORS[kind], Specificity.KEYWORD)
 
 
@@ -131,52 +174,91 @@ def _password_hit(start: int, end: int) -> Hit:
     return Hit(start, end, "generic-password", "password", _PRIORS["password"], Specificity.KEYWORD)
 
 
-def _line_hits(line: str, lower: str, offset: int, kind: FileKind) -> Iterator[Hit]:
-    for match in _ASSIGN.finditer(line):
-        span = _value_span(match)
-        if span is None:
+def _assignment_hits(line: str, lower: str, offset: int, syntax: FileSyntax) -> Iterator[Hit]:
+    """`name op value` where the name contains a stem: parsed from each stem, not from every character."""
+    name_end = 0
+    for stem in _STEMS.finditer(lower):
+        if stem.start() < name_end:
+            continue  # a second stem in a name already parsed ("secret_token")
+        match = _ASSIGN_FROM_STEM.match(line, stem.start())
+        if match is None:
             continue
-        start, end, quoted = span
-        if not quoted and not _bare_value_allowed(kind, match.group("op"), line[start:end]):
+        name_start = stem.start()
+        while name_start > 0 and line[name_start - 1] in _NAME_CHARS:
+            name_start -= 1
+        name_end = match.end("name_end")
+        op = match.group("op")
+        value = _value(match)
+        if value is None or not _value_allowed(syntax, op, value, line):
             continue
-        hit = _named_hit(match.group("name"), offset + start, offset + end)
+        if syntax.python and op == ":" and (name_start == 0 or line[name_start - 1] not in "\"'"):
+            continue
+        if line[max(0, name_start - 2) : name_start] == "${":
+            continue  # shell parameter expansion: ${DB_PASSWORD:-default}, ${DB_PASSWORD:?message}
+        hit = _named_hit(line[name_start:name_end], offset + value.start, offset + value.end, op)
         if hit is not None:
             yield hit
-    patterns: list[re.Pattern[str]] = []
+
+
+def _flag_value_allowed(syntax: FileSyntax, value: str) -> bool:
+    """`--password s3cret`: in code and docs, `--password options` and `--secrets NAME` are prose and metavars."""
+    if not value.isidentifier() and "=" not in value:
+        return True
+    return syntax.kind is FileKind.CONFIG and not value.isupper()
+
+
+def _form_hits(line: str, lower: str, offset: int, syntax: FileSyntax) -> Iterator[Hit]:
+    """Calls, setters, XML, command-line flags and Dockerfile `ENV NAME value`."""
+    matches: list[re.Match[str]] = []
     if "(" in line:
-        patterns += (_CALL, _SETTER)
-    if "--" in line:
-        patterns.append(_FLAG)
+        matches += (*_CALL.finditer(line), *_SETTER.finditer(line))
     if "<" in line:
-        patterns += (_XML_ELEMENT, _XML_KEY_VALUE, _XML_KEY_TEXT)
-    matches = [m for pattern in patterns for m in pattern.finditer(line)]
+        for pattern in (_XML_ELEMENT, _XML_KEY_VALUE, _XML_KEY_TEXT):
+            matches += pattern.finditer(line)
+    if "--" in line:
+        for flag in _FLAG.finditer(line):
+            value = flag.group("bare")
+            if value is None or flag.group("sep") == "=" or _flag_value_allowed(syntax, value):
+                matches.append(flag)
     if lower.lstrip().startswith("env") and (env := _ENV_SPACE_FORM.match(line)) is not None:
         matches.append(env)
+    if "-h" in lower or "--header" in lower:
+        matches += _HEADER_OPTION.finditer(line)
+    if syntax.kind is FileKind.CONFIG:
+        if (directive := _DIRECTIVE.fullmatch(line)) is not None:
+            matches.append(directive)
+        if "machine" in lower or "login" in lower:
+            matches += _NETRC_PASSWORD.finditer(line)
     for match in matches:
-        span = _value_span(match)
-        if span is not None and (hit := _named_hit(match.group("name"), offset + span[0], offset + span[1])):
+        value = _value(match)
+        if value is not None and (hit := _named_hit(match.group("name"), offset + value.start, offset + value.end)):
             yield hit
-    yield from _command_line_hits(line, lower, offset)
-    yield from _auth_header_hits(line, lower, offset)
 
 
 def _command_line_hits(line: str, lower: str, offset: int) -> Iterator[Hit]:
     if "mysql" in lower or "mariadb" in lower:
         for match in _MYSQL_PASSWORD.finditer(line):
-            if (span := _value_span(match)) is not None:
-                yield _password_hit(offset + span[0], offset + span[1])
+            if (value := _value(match)) is not None:
+                yield _password_hit(offset + value.start, offset + value.end)
     if "sshpass" in lower:
         for match in _SSHPASS.finditer(line):
-            if (span := _value_span(match)) is not None:
-                yield _password_hit(offset + span[0], offset + span[1])
+            if (value := _value(match)) is not None:
+                yield _password_hit(offset + value.start, offset + value.end)
+    if "password" in lower or "identified" in lower:
+        for match in _SQL_PASSWORD.finditer(line):
+            if (value := _value(match)) is not None:
+                yield _password_hit(offset + value.start, offset + value.end)
+    if "create_" in lower:
+        for match in _CREATE_USER.finditer(line):
+            if (value := _value(match)) is not None:
+                yield _password_hit(offset + value.start, offset + value.end)
     if "curl" in lower or "wget" in lower or "http" in lower:
         for match in _USER_COLON_PASSWORD.finditer(line):
-            span = _value_span(match)
-            if span is None:
+            if (value := _value(match)) is None:
                 continue
-            user, colon, password = line[span[0] : span[1]].partition(":")
+            user, colon, password = line[value.start : value.end].partition(":")
             if user and colon and password:
-                yield _password_hit(offset + span[0] + len(user) + 1, offset + span[1])
+                yield _password_hit(offset + value.start + len(user) + 1, offset + value.end)
 
 
 def _auth_header_hits(line: str, lower: str, offset: int) -> Iterator[Hit]:
@@ -194,7 +276,7 @@ def _auth_header_hits(line: str, lower: str, offset: int) -> Iterator[Hit]:
         yield Hit(offset + start, offset + end, "http-auth-header", "auth", _AUTH_PRIOR, Specificity.KEYWORD)
 
 
-def _stem_lines(text: str, lowered: str) -> Iterator[tuple[int, int]]:
+def _stem_lines(lowered: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each line that contains a stem, skipping minified lines."""
     position = 0
     while (match := _STEMS.search(lowered, position)) is not None:
@@ -207,16 +289,34 @@ def _stem_lines(text: str, lowered: str) -> Iterator[tuple[int, int]]:
         position = end + 1
 
 
+def _pgpass_hits(text: str) -> Iterator[Hit]:
+    """~/.pgpass lines are `host:port:database:user:password`."""
+    offset = 0
+    for raw in text.split("\n"):
+        line = raw.rstrip("\r")
+        fields = line.split(":", 4)
+        if len(fields) == 5 and fields[4] and not line.lstrip().startswith("#"):
+            end = offset + len(line)
+            yield _password_hit(end - len(fields[4]), end)
+        offset += len(raw) + 1
+
+
 def find_keyword_hits(text: str, lowered: str, path: str) -> list[Hit]:
-    kind = file_kind(path)
+    syntax = file_syntax(path)
     hits: list[Hit] = []
-    for start, end in _stem_lines(text, lowered):
-        hits.extend(_line_hits(text[start:end], lowered[start:end], start, kind))
+    for start, end in _stem_lines(lowered):
+        line, lower = text[start:end], lowered[start:end]
+        hits += _assignment_hits(line, lower, start, syntax)
+        hits += _form_hits(line, lower, start, syntax)
+        hits += _command_line_hits(line, lower, start)
+        hits += _auth_header_hits(line, lower, start)
+    if PurePosixPath(path).name.lower() in _PGPASS_NAMES:
+        hits += _pgpass_hits(text)
     if "value:" in lowered:
         for match in _NAME_THEN_VALUE.finditer(text):
-            span = _value_span(match)
-            if span is None or (not span[2] and not _bare_value_allowed(FileKind.CONFIG, ":", text[span[0] : span[1]])):
+            value = _value(match)
+            if value is None or not _value_allowed(FileSyntax(FileKind.CONFIG), ":", value, text):
                 continue
-            if (hit := _named_hit(match.group("name"), span[0], span[1])) is not None:
+            if (hit := _named_hit(match.group("name"), value.start, value.end)) is not None:
                 hits.append(hit)
     return hits

@@ -2,8 +2,9 @@
 
 `DB_PASSWORD`, `apiKey`, `x-api-key`, `spring.datasource.password`, `client_secret`, `authToken` do;
 `password_field`, `token_type`, `pad_token`, `cache_key`, `tokenizer`, `secretary` don't. Names are split into
-words (separators and camelCase), and the words decide: a secret word makes it a candidate, a metadata word
-(the secret's *name*, *length*, *url*, *policy*…) vetoes it.
+words (separators and camelCase), and the words decide: the last secret word makes it a candidate if only
+harmless suffixes follow it (`_PROD`, `_BASE`), and a veto word (the secret's *name*, *length*, *url*,
+*policy*…) anywhere rules it out.
 """
 
 from __future__ import annotations
@@ -15,58 +16,71 @@ SecretKind = Literal["password", "secret"]
 
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
-_PASSWORD_WORDS = frozenset({"password", "passwd", "passphrase", "passwort", "passcode", "pwd", "pass", "pw"})
+_PASSWORD_WORDS = frozenset(
+    {"password", "passwd", "passphrase", "passwort", "passcode", "pwd", "pass", "pw", "requirepass", "masterauth"}
+)
 # Long forms may be glued to a prefix (dbpassword, adminpasswd); short ones only end a short word (dbpass, rootpw).
 _LONG_PASSWORD_FORMS = ("password", "passwd", "passphrase", "passwort", "passcode")
 _SHORT_PASSWORD_ENDINGS = ("pass", "pwd", "pw")
 _NOT_PASSWORDS = frozenset({"bypass", "compass", "surpass", "overpass", "underpass", "multipass", "subpass", "trespass"})
 _SECRET_SUBSTRINGS = ("secret", "credential")
 _NOT_SECRETS = frozenset({"secretary", "secretaries"})
-_SECRET_WORDS = frozenset({"creds", "cred", "token"})
+_SECRET_WORDS = frozenset({"creds", "cred", "token", "psk", "salt"})
 # `key` alone is any dict key; with one of these before it, it is a key to something.
 _KEY_QUALIFIERS = frozenset(
     {
         "api", "access", "secret", "private", "encryption", "enc", "signing", "sign", "master", "app",
-        "application", "account", "service", "client", "auth", "consumer", "webhook", "subscription", "storage",
+        "application", "account", "service", "client", "auth", "consumer", "webhook", "subscription",
         "shared", "admin", "session", "jwt", "hmac", "license", "licence", "developer", "dev", "live", "prod",
         "production", "write", "read", "deploy", "ssh", "sas", "aes", "crypt", "crypto", "cipher", "x", "server",
         "integration", "partner", "merchant", "mailgun", "stripe", "sendgrid", "twilio", "algolia", "openai",
+        "sdk", "mobile", "secret", "signature", "verification", "recaptcha", "captcha", "google", "maps",
+        "preshared", "pre",
     }
 )
 _COMPOUND_KEYS = frozenset(q + "key" for q in _KEY_QUALIFIERS)
-# Weak words: a name made only of these is a secret unless it also names a user, a model, a server…
+# Weak words: a secret only as the last word of a name (`basic_auth`, not `auth_origin`).
 _WEAK_WORDS = frozenset({"auth", "authorization", "basicauth", "bearer"})
-_WEAK_VETO = frozenset(
+# What may follow the secret word in a name that still holds the secret: `DB_PASSWORD_PROD`, `SECRET_KEY_BASE`.
+_ALLOWED_SUFFIXES = frozenset(
     {
-        "user", "users", "username", "model", "login", "email", "group", "role", "scope", "scopes", "level",
-        "realm", "server", "service", "host", "port", "status", "state", "source", "method", "mechanism",
-        "plugin", "protocol", "schema", "strategy", "mode", "options", "config", "settings", "flow",
+        "value", "val", "prod", "production", "dev", "development", "staging", "stage", "test", "testing", "qa",
+        "uat", "live", "local", "default", "old", "new", "current", "previous", "plain", "plaintext", "raw", "b64",
+        "base64", "hex", "base", "key", "confirm", "confirmation", "again", "repeat", "verify", "override", "main",
+        "primary", "secondary", "backup", "admin", "root", "master", "v",
     }
 )
-# The value is information *about* the secret (its name, where it is, how long), never the secret itself.
-_METADATA_WORDS = frozenset(
+# Words that, anywhere in a name, say its value is not the secret itself: a flag about it (`show_password`),
+# a label or rule for it (`password_label`, `password_policy`), an identifier (`secret_id`), a public part
+# (`public_key`), or an NLP "token" (`pad_token`, `next_token`). Words that only matter *after* the secret
+# word (`token_scores`, `password_reset`) are handled by the suffix rule instead.
+_VETO_WORDS = frozenset(
     {
         "id", "ids", "uuid", "guid", "name", "names", "type", "types", "kind", "url", "uri", "urls", "endpoint",
-        "path", "file", "filename", "files", "dir", "folder", "length", "len", "size", "count", "min", "max",
-        "field", "fields", "column", "label", "placeholder", "prompt", "message", "msg", "text", "hint", "help",
-        "title", "desc", "description", "format", "fmt", "pattern", "regex", "regexp", "policy", "rule", "rules",
-        "expiry", "expires", "expiration", "expire", "expired", "ttl", "timeout", "lifetime", "header", "headers",
-        "prefix", "suffix", "env", "var", "vars", "variable", "param", "parameter", "flag", "enabled", "enable",
-        "disabled", "required", "style", "input", "validator", "validators", "validation", "error", "errors",
-        "strength", "version", "hash", "hashed", "hasher", "hashers", "digest", "algorithm", "alg", "encoding",
-        "index", "attr", "attribute", "pad", "eos", "bos", "unk", "mask", "sep", "cls", "special", "vocab",
-        "next", "page", "continuation", "cursor", "sync", "csrf", "xsrf", "public", "publishable", "pub",
-        "provider", "backend", "manager", "handler", "helper", "loader", "class", "module", "driver", "factory",
-        "ref", "arn", "stdin", "show", "is", "has", "use", "should", "allow", "display", "hide", "toggle", "icon",
-        "button", "form", "view", "route", "action", "event", "callback", "fn", "func", "function", "store",
-        "location", "limit", "forgot", "changed", "updated", "created", "at", "date", "time", "mode", "method",
-        "scheme",
+        "length", "len", "count", "min", "max", "num", "field", "fields", "column", "label", "placeholder",
+        "prompt", "message", "msg", "hint", "help", "title", "desc", "description", "format", "fmt", "pattern",
+        "regex", "regexp", "policy", "expiry", "expires", "expiration", "ttl", "timeout", "header", "headers",
+        "prefix", "suffix", "param", "parameter", "arg", "args", "argument", "flag", "enabled", "enable",
+        "disabled", "disable", "required", "input", "validator", "validators", "validation", "strength", "hash",
+        "hashed", "hasher", "hashers", "digest", "algorithm", "encoding", "pad", "eos", "bos", "unk", "mask",
+        "sep", "cls", "special", "vocab", "next", "page", "continuation", "cursor", "csrf", "xsrf", "public",
+        "publishable", "pub", "existing", "ref", "arn", "show", "is", "has", "use", "should", "allow", "display",
+        "hide", "toggle", "icon", "button", "form", "view", "route", "action", "event", "callback", "fn", "func",
+        "function", "lexer", "parser", "tokenizer", "logprob", "logprobs", "score", "scores", "usage", "error",
+        "errors", "n",
+        # Special tokens of language models: `image_token = "<image>"`, `VISION_START_TOKEN = "<|vision_start|>"`.
+        "image", "video", "audio", "vision", "eot", "eom", "eod", "mid", "middle", "fill", "tile", "newline",
+        "boi", "eoi", "start", "end", "begin", "stop", "think", "tool", "added", "speaker", "frame", "patch",
     }
 )
+
+
+_TRAILING_DIGITS = re.compile(r"(?<=[a-z])\d+$")
 
 
 def name_words(name: str) -> list[str]:
-    return [word.lower() for word in _WORD_SPLIT.split(name) if word]
+    """`DB_PASSWORD2` -> ["db", "password"], `apiKey` -> ["api", "key"], `x-api-key` -> ["x", "api", "key"]."""
+    return [_TRAILING_DIGITS.sub("", word.lower()) for word in _WORD_SPLIT.split(name) if word]
 
 
 def _is_password_word(word: str) -> bool:
@@ -91,18 +105,34 @@ def _is_secret_word(word: str, previous: str | None) -> bool:
     return word in _COMPOUND_KEYS or word.endswith("apikey")
 
 
-def classify_name(name: str) -> SecretKind | None:
-    """"password" or "secret" if `name` says its value is one, else None."""
-    words = name_words(name)
-    if not words or any(word in _METADATA_WORDS for word in words):
-        return None
-    if any(_is_password_word(word) for word in words):
+def _word_kind(word: str, previous: str | None) -> SecretKind | Literal["weak"] | None:
+    if _is_password_word(word):
         return "password"
-    previous = None
-    for word in words:
-        if _is_secret_word(word, previous):
-            return "secret"
-        previous = word
-    if any(word in _WEAK_WORDS for word in words) and not any(word in _WEAK_VETO for word in words):
+    if _is_secret_word(word, previous):
         return "secret"
-    return None
+    return "weak" if word in _WEAK_WORDS else None
+
+
+def classify_name(name: str) -> SecretKind | None:
+    """"password" or "secret" if `name` says its value is one, else None.
+
+    The last secret word decides, and only what may trail a secret (`_PROD`, `_BASE`, `_VALUE`) may follow it:
+    `token_scores` and `password_policy` name something else.
+    """
+    words = name_words(name)
+    if not words or any(word in _VETO_WORDS for word in words):
+        return None
+    last: tuple[int, SecretKind | Literal["weak"]] | None = None
+    previous = None
+    for i, word in enumerate(words):
+        kind = _word_kind(word, previous)
+        if kind is not None:
+            last = (i, kind)
+        previous = word
+    if last is None:
+        return None
+    index, kind = last
+    trailing = words[index + 1 :]
+    if kind == "weak":
+        return None if trailing else "secret"
+    return kind if all(word in _ALLOWED_SUFFIXES for word in trailing) else None

@@ -182,7 +182,7 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
           prior=0.95),
     _rule("openai-api-key", "ai", r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})"
           + _END, "sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj"),
-    _rule("huggingface-token", "ai", r"(?:hf_|api_org_)[A-Za-z]{34}" + _END, "hf_", "api_org_"),
+    _rule("huggingface-token", "ai", r"(?:hf_|api_org_)[A-Za-z0-9]{34}" + _END, "hf_", "api_org_"),
     _rule("groq-api-key", "ai", r"gsk_[A-Za-z0-9]{52}" + _END, "gsk_"),
     _rule("replicate-token", "ai", r"r8_[A-Za-z0-9]{37}" + _END, "r8_"),
     _rule("perplexity-api-key", "ai", r"pplx-[A-Za-z0-9]{48}" + _END, "pplx-"),
