@@ -67,10 +67,13 @@ def _progress(total: int, enabled: bool) -> Any:
 
 
 def collect(config: DataConfig, progress: bool = False) -> tuple[list[_Kept], int, Counter[str], Counter[str]]:
-    """Generate until both label quotas are filled. Returns (kept, files generated, excluded, dropped)."""
-    need = {True: round(config.examples * config.positive_share)}
-    need[False] = config.examples - need[True]
-    have = {True: 0, False: 0}
+    """Generate until the quotas are filled: secrets, judge-visible negatives and filter-dropped negatives.
+
+    Returns (kept, files generated, excluded, dropped)."""
+    positives = round(config.examples * config.positive_share)
+    filtered = int((config.examples - positives) * config.filtered_negative_share)
+    need = {"secret": positives, "visible": config.examples - positives - filtered, "filtered": filtered}
+    have = dict.fromkeys(need, 0)
     kept: list[_Kept] = []
     seen: dict[str, bool] = {}
     conflicts: set[str] = set()
@@ -80,17 +83,18 @@ def collect(config: DataConfig, progress: bool = False) -> tuple[list[_Kept], in
     files = 0
     group = 0
     with _progress(config.examples, progress) as bar:
-        while have[True] < need[True] or have[False] < need[False]:
+        while any(have[k] < need[k] for k in need):
             if files >= config.max_files:
                 raise ConfigError(
-                    f"{files} files gave only {have[True]} secret and {have[False]} other examples "
-                    f"(need {need[True]} and {need[False]}); raise max_files or adjust the generator mix"
+                    f"{files} files gave only {have} examples (need {need}); "
+                    "raise max_files or adjust the generator mix"
                 )
             for file in generate_group(config.seed, group, config.generator):
                 files += 1
-                for example in label_file(file, excluded):
-                    if have[example.label] >= need[example.label]:
-                        dropped["surplus"] += 1
+                for example in label_file(file, excluded, keep_filtered=need["filtered"] > 0):
+                    quota = "secret" if example.label else ("filtered" if example.filtered else "visible")
+                    if have[quota] >= need[quota]:
+                        dropped[f"surplus_{quota}"] += 1
                         continue
                     row = example.row(config.context_lines)
                     user = row["messages"][1]["content"]
@@ -107,7 +111,7 @@ def collect(config: DataConfig, progress: bool = False) -> tuple[list[_Kept], in
                         continue
                     index.add(key, signature)
                     kept.append(_Kept(example, row))
-                    have[example.label] += 1
+                    have[quota] += 1
                     bar.update(1)
             group += 1
     if conflicts:

@@ -12,7 +12,9 @@ from secretscan.training.data.kinds.base import ROLES
 
 # Negative categories a secret slot (password, token…) can be filled with instead of a secret.
 # (Not hashes or UUIDs: a UUID assigned to a password is that password.)
-SLOT_NEGATIVES = ("placeholder", "reference", "example-key", "fake-fixture", "key-as-value")
+SLOT_NEGATIVES = (
+    "placeholder", "reference", "example-key", "fake-fixture", "key-as-value", "instruction", "literal-reference",
+)
 
 
 def _check_weights(name: str, weights: dict[str, float], known: tuple[str, ...]) -> None:
@@ -39,15 +41,17 @@ class GeneratorConfig:
     max_slots: int = 4
     roles: dict[str, float] = field(
         default_factory=lambda: {
-            "password": 0.22, "token": 0.24, "key": 0.1, "conn": 0.1, "header": 0.06, "pem": 0.04,
-            "id": 0.12, "public": 0.05, "blob": 0.02, "i18n": 0.02, "minified": 0.01, "benign": 0.08,
+            "password": 0.2, "token": 0.22, "key": 0.09, "conn": 0.09, "header": 0.06, "pem": 0.03,
+            "id": 0.15, "public": 0.06, "blob": 0.03, "i18n": 0.03, "minified": 0.01, "benign": 0.05,
         }
     )
-    # P(a secret slot holds a secret); the rest get a negative from `negatives`.
-    positive_rate: float = 0.55
+    # P(a secret slot holds a secret); the rest get a negative from `negatives`. Most look-alikes are dropped by
+    # the scanner's filters, so far more are planted than secrets to end up balanced.
+    positive_rate: float = 0.2
     negatives: dict[str, float] = field(
         default_factory=lambda: {
-            "placeholder": 0.3, "reference": 0.3, "example-key": 0.12, "fake-fixture": 0.18, "key-as-value": 0.1,
+            "placeholder": 0.2, "reference": 0.2, "example-key": 0.08, "fake-fixture": 0.1, "key-as-value": 0.1,
+            "instruction": 0.12, "literal-reference": 0.14,
         }
     )
     # P(a file gets a near-miss twin: the same file with every secret slot flipped secret <-> look-alike).
@@ -117,6 +121,10 @@ class DataConfig:
     max_files: int = 100_000
     # The build fails if fewer of the negatives are hard (placeholders, lookups, hashes…) than this.
     min_hard_negative_share: float = 0.4
+    # Share of the negatives taken from candidates that `harmless_reason` drops before the judge (placeholders,
+    # lookups, hashes…): the rest are judge-visible. 0 trains on exactly what the judge sees; a little keeps the
+    # policy's easy cases in view and the judge robust to filter changes. See docs/data.md.
+    filtered_negative_share: float = 0.3
     splits: SplitConfig = field(default_factory=SplitConfig)
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
@@ -129,6 +137,7 @@ class DataConfig:
             raise ConfigError(f"examples must be an integer between 10 and 1000000, not {self.examples!r}")
         _share("positive_share", self.positive_share)
         _share("min_hard_negative_share", self.min_hard_negative_share)
+        _share("filtered_negative_share", self.filtered_negative_share)
         if not isinstance(self.context_lines, int) or not 0 <= self.context_lines <= 3:
             raise ConfigError("context_lines must be 0..3 (the scanner's candidates carry 3 lines of context)")
         if self.max_files <= 0:

@@ -35,6 +35,8 @@ class Example:
     # The file is half of a near-miss pair (the same context with a secret and with a look-alike).
     near_miss: bool
     group: int
+    # The harmless_reason filter that drops this candidate before the judge (None: the judge sees it).
+    filtered: str | None = None
 
     @property
     def hard_negative(self) -> bool:
@@ -53,6 +55,8 @@ class Example:
                 "kind": self.kind,
                 "hard_negative": self.hard_negative,
                 "near_miss": self.near_miss,
+                "judge_visible": self.filtered is None,
+                "filter": self.filtered,
                 "source": self.source,
                 "secret_hash": self.candidate.secret_hash,
             },
@@ -71,8 +75,12 @@ def _captures(candidate: Candidate, planted: Planted) -> bool:
     return core in secret or (secret in core and len(secret) >= min(MIN_PARTIAL_CHARS, len(core)))
 
 
-def label_file(file: GeneratedFile, excluded: Counter[str]) -> list[Example]:
-    """The judge-visible candidates of one file, labelled. What is left out is counted in `excluded`."""
+def label_file(file: GeneratedFile, excluded: Counter[str], keep_filtered: bool = False) -> list[Example]:
+    """The judge-visible candidates of one file, labelled. What is left out is counted in `excluded`.
+
+    With `keep_filtered`, negatives that `harmless_reason` drops are returned too, marked with the filter's name
+    (a secret the filters drop is never kept: the judge can't rescue it).
+    """
     rendered = file.rendered
     truth = {p.line: p for p in rendered.planted}
     examples = []
@@ -80,11 +88,11 @@ def label_file(file: GeneratedFile, excluded: Counter[str]) -> list[Example]:
         if candidate.certainty is Certainty.CERTAIN:
             excluded[f"certain:{candidate.rule}"] += 1
             continue
+        planted = truth.get(candidate.line)
         reason = harmless_reason(candidate)
-        if reason is not None:
+        if reason is not None and (not keep_filtered or (planted is not None and planted.value.label)):
             excluded[f"filtered:{reason}"] += 1
             continue
-        planted = truth.get(candidate.line)
         if planted is None:
             # Unplanted lines hold no secret by construction (filler, imports, hosts).
             label, category = False, "incidental"
@@ -94,5 +102,7 @@ def label_file(file: GeneratedFile, excluded: Counter[str]) -> list[Example]:
             continue
         else:
             label, category = planted.value.label, planted.value.category
-        examples.append(Example(candidate, label, category, file.kind, "synthetic", file.paired, file.group))
+        examples.append(
+            Example(candidate, label, category, file.kind, "synthetic", file.paired, file.group, reason)
+        )
     return examples

@@ -14,6 +14,8 @@ class SplitStats:
     positives: int = 0
     hard_negatives: int = 0
     near_miss: int = 0
+    # Negatives the scanner's filters drop before the judge (meta.judge_visible false).
+    filtered: int = 0
     # (kind, label) and (category, label) counts.
     kinds: Counter[tuple[str, bool]] = field(default_factory=Counter)
     categories: Counter[tuple[str, bool]] = field(default_factory=Counter)
@@ -35,6 +37,7 @@ class SplitStats:
         self.positives += label
         self.hard_negatives += bool(meta.get("hard_negative")) and not label
         self.near_miss += bool(meta.get("near_miss"))
+        self.filtered += meta.get("judge_visible") is False
         self.kinds[(str(meta.get("kind", "?")), label)] += 1
         self.categories[(str(meta.get("category", "?")), label)] += 1
         self.rules[str(meta.get("rule", "?"))] += 1
@@ -50,6 +53,7 @@ class SplitStats:
             "hard_negatives": self.hard_negatives,
             "hard_negative_share": round(self.hard_share, 4),
             "near_miss": self.near_miss,
+            "filtered_negatives": self.filtered,
             "kinds": _nested(self.kinds),
             "categories": _nested(self.categories),
             "rules": dict(sorted(self.rules.items())),
@@ -98,10 +102,11 @@ def format_stats(stats: Mapping[str, SplitStats]) -> str:
     """The tables `secretscan-train data stats` and `data build` print."""
     split_rows = [
         (name, s.examples, s.positives, s.negatives, _pct(s.positives, s.examples), s.hard_negatives,
-         _pct(s.hard_negatives, s.negatives), s.near_miss, round(s.user_chars / s.examples) if s.examples else 0)
+         _pct(s.hard_negatives, s.negatives), s.filtered, s.near_miss, round(s.user_chars / s.examples) if s.examples else 0)
         for name, s in stats.items()
     ]
-    out = [_table(("split", "examples", "secret", "not", "secret%", "hard-neg", "hard%", "near-miss", "chars"), split_rows)]
+    header = ("split", "examples", "secret", "not", "secret%", "hard-neg", "hard%", "filtered", "near-miss", "chars")
+    out = [_table(header, split_rows)]
     total = stats.get("all") or next(iter(stats.values()))
     kinds = sorted({k for k, _ in total.kinds})
     out.append(_table(

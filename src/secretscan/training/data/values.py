@@ -502,8 +502,46 @@ def benign(rng: random.Random) -> tuple[str, Value]:
     return name, Value(pick(rng, options), False, "benign", "ordinary")
 
 
+_INSTRUCTIONS = (
+    "see-1password", "ask-platform-ops", "set-in-ci", "provided-by-vault", "injected-at-deploy-time",
+    "configured-in-ci", "stored-in-keychain", "from-the-team-vault", "to-be-provided", "not-set-yet",
+    "request-from-secops", "lives-in-ssm", "see-runbook", "rotate-and-fill", "managed-by-terraform",
+    "ask-in-slack", "kept-in-bitwarden", "per-environment", "set-by-helm", "do-not-commit",
+)
+
+
+def instruction(rng: random.Random) -> Value:
+    """A value that says where the real secret lives or who has it: a placeholder written as an instruction."""
+    text = pick(rng, _INSTRUCTIONS)
+    style = rng.randrange(3)
+    if style == 1:
+        text = text.upper().replace("-", "_")
+    elif style == 2:
+        text = text.replace("-", "_")
+    return Value(text, False, "placeholder", "instruction")
+
+
+_LITERAL_REFERENCES = (
+    "secret:{k}", "vault://prod/{k}#value", "!secret {k}", "[[ .Secrets.{c} ]]", "$secrets.{k}", "@@{N}@@",
+    "env({N})", "${{file:/run/secrets/{k}}}", "%env({N})%", "$(params.{e})", "lookup('env', '{N}')",
+    "secretRef:{e}", "ssm:/prod/{k}", "keychain:{k}", "pass:ci/{k}", "doppler:{N}", "infisical:{N}",
+    "((secrets.{k}))", "$[secrets.{c}]", "env:{N}", "$env:{N}", "<<secrets.{k}>>",
+)
+
+
+def literal_reference(rng: random.Random, name: str) -> Value:
+    """A lookup written as a string literal, in one of the many syntaxes tools use (`secret:x`, `!secret x`)."""
+    low = name.lower()
+    text = pick(rng, _LITERAL_REFERENCES).format(k=low, N=name.upper(), c=snake_to_camel(name), e=snake_to_kebab(name))
+    return Value(text, False, "reference", "literal")
+
+
 def slot_negative(rng: random.Random, category: str, name: str, prov: Provider | None) -> Value:
     """A non-secret of `category` for a secret slot named `name` (of provider `prov`, if any)."""
+    if category == "instruction":
+        return instruction(rng)
+    if category == "literal-reference":
+        return literal_reference(rng, name)
     if category == "placeholder":
         return placeholder(rng, name)
     if category == "reference":
