@@ -27,15 +27,16 @@ MIN_BODY_CHARS = 32
 # Random key material in base64 has about 6 bits per character; "AAAA…" filler or a repeated line has far less.
 MIN_BODY_ENTROPY = 4.5
 _ESCAPED_NEWLINE = re.compile(r"\\[nr]")
-# What code wraps around each line of an embedded key: quotes, `+`, commas.
-_LINE_WRAPPING = " \t\"'+,"
+# What code wraps around each line of an embedded key: `"…" +`, `'…',`. Only next to a quote: a bare base64
+# line may itself start or end with "+".
+_LINE_WRAPPING = re.compile(r"^\s*(?:\+\s*)?[\"']|[\"']\s*(?:[+,]\s*)?$")
 _PRIOR = 0.9
 
 
 def _body_lines(body: str) -> list[str]:
     lines = []
     for raw in _ESCAPED_NEWLINE.sub("\n", body).splitlines():
-        line = raw.strip(_LINE_WRAPPING)
+        line = _LINE_WRAPPING.sub("", raw).strip()
         # Armor headers: "Proc-Type: 4,ENCRYPTED", "DEK-Info: …", "Version: …", "Comment: …".
         if line and ":" not in line:
             lines.append(line)
