@@ -41,6 +41,14 @@ LABELS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def outside_any_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from a tmp dir, so that no `[tool.secretscan]` config of the checkout changes what is measured."""
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+
+
 @pytest.fixture
 def corpus_secrets() -> tuple[str, ...]:
     """Every secret value in `tiny_corpus`, for asserting that no output holds one."""

@@ -23,8 +23,11 @@ from secretscan.eval.error_analysis import (
         ("uuid", "placeholder", "hash or ID flagged"),  # the corpus author's category beats our guess
         ("public-key", None, "public material flagged"),
         ("test-fixture", None, "test fixture flagged"),
-        ("i18n-string", "hash-or-id", "hash or ID flagged"),  # unknown category: the value's class decides
-        ("i18n-string", None, "other negative flagged"),
+        ("key-as-value", None, "key name as value flagged"),
+        ("base64-image", None, "encoded data flagged"),
+        ("i18n", None, "prose flagged"),
+        ("benign", "hash-or-id", "hash or ID flagged"),  # an uninformative category: the value's class decides
+        ("benign", None, "other negative flagged"),
         (UNLABELLED, "placeholder", "unlabelled line flagged"),
     ],
 )
@@ -41,6 +44,8 @@ def test_false_positive_kind(category: str, value_class: str | None, kind: str) 
         ("db-url", None, "connection string missed"),
         ("private-key", None, "private key missed"),
         ("github-token", None, "token missed"),
+        ("api-token", None, "token missed"),
+        ("signing-key", None, "signing key missed"),
         ("generic-password", "placeholder", "wrong value class"),
     ],
 )

@@ -24,7 +24,8 @@ def _words(category: str) -> set[str]:
     return set(re.split(r"[^a-z0-9]+", category.lower())) - {""}
 
 
-# Label-category words naming what a negative really is; the corpus author's word beats our guess from the value.
+# Label-category words naming what a negative really is (the vocabulary of docs/data.md, and common synonyms);
+# the corpus author's word beats our guess from the value. First match wins.
 _NEGATIVE_KINDS = (
     ({"placeholder", "template", "mask", "masked", "example", "dummy", "redacted", "empty", "docs", "doc"},
      "placeholder missed"),
@@ -33,6 +34,8 @@ _NEGATIVE_KINDS = (
     ({"hash", "checksum", "uuid", "id", "sha", "digest", "integrity", "git", "commit", "nonce"}, "hash or ID flagged"),
     ({"public", "cert", "certificate", "pubkey"}, "public material flagged"),
     ({"fixture", "test", "fake", "mock"}, "test fixture flagged"),
+    ({"base64", "image", "minified", "encoded", "binary", "blob"}, "encoded data flagged"),
+    ({"i18n", "l10n", "translation", "prose", "text", "message"}, "prose flagged"),
 )  # fmt: skip
 _VALUE_CLASS_KINDS = {
     "placeholder": "placeholder missed",
@@ -40,12 +43,20 @@ _VALUE_CLASS_KINDS = {
     "hash-or-id": "hash or ID flagged",
     "public": "public material flagged",
 }
+_POSITIVE_KINDS = (
+    ({"password", "passwd", "pwd", "pass", "generic", "passphrase"}, "generic password missed"),
+    ({"url", "uri", "dsn", "connection", "database", "db"}, "connection string missed"),
+    ({"private", "rsa", "pem", "ssh"}, "private key missed"),
+    ({"signing", "hmac", "salt", "seed", "otp", "totp", "encryption"}, "signing key missed"),
+)
 
 
 def false_positive_kind(category: str, value_kind: str | None) -> str:
     if category == UNLABELLED:
         return "unlabelled line flagged"
     words = _words(category)
+    if {"key", "as", "value"} <= words:  # `PASSWORD = "PASSWORD"`: the key name repeated as its value
+        return "key name as value flagged"
     for names, kind in _NEGATIVE_KINDS:
         if words & names:
             return kind
@@ -58,12 +69,9 @@ def false_negative_kind(category: str, filtered_as: str | None) -> str:
     if filtered_as is not None:
         return "wrong value class"
     words = _words(category)
-    if words & {"password", "passwd", "pwd", "pass", "generic", "passphrase"}:
-        return "generic password missed"
-    if words & {"url", "uri", "dsn", "connection", "database", "db"}:
-        return "connection string missed"
-    if "private" in words or words & {"rsa", "pem", "ssh"}:
-        return "private key missed"
+    for names, kind in _POSITIVE_KINDS:
+        if words & names:
+            return kind
     return "token missed"
 
 

@@ -21,6 +21,7 @@ from secretscan.errors import ConfigError
 from secretscan.eval.baselines import entropy_hits, keyword_hits
 from secretscan.eval.corpus import Corpus, read_text
 from secretscan.eval.masking import value_class
+from secretscan.inference.base import Judge
 from secretscan.scanner.types import mask_secret
 
 Warn = Callable[[str], None]
@@ -70,18 +71,46 @@ def _corpus_relative(corpus: Corpus) -> Callable[[str], str]:
     return lambda path: Path(os.path.relpath(os.path.realpath(path), root)).as_posix()
 
 
-def _run_scanner(mode: str, corpus: Corpus, config: Config, warn: Warn) -> ModeRun:
+def is_judge_mode(mode: str) -> bool:
+    return mode == "judge" or mode.startswith(OLLAMA_PREFIX)
+
+
+def judge_config_for(mode: str, config: Config) -> Config:
+    """The config a judge mode scans with: every judged candidate comes back (threshold 0) with its probability,
+    so one scan serves the whole threshold sweep; no verdict cache (the eval measures the model, not the cache);
+    and a down backend is an error rather than a silent fallback to rules only.
+
+    `judge` uses the configured backend (llama-cpp when the config says none); `ollama:<name>` uses Ollama.
+    """
+    if mode.startswith(OLLAMA_PREFIX):
+        config = replace(config, backend="ollama", model=mode[len(OLLAMA_PREFIX) :], lora=None)
+    elif config.backend == "none":
+        config = replace(config, backend="llama-cpp")
+    return replace(config, threshold=0.0, cache=False, fallback="error")
+
+
+def open_judge(mode: str, config: Config, warn: Warn) -> Judge:
+    """The judge of a judge mode. Only checks the model files (a ModelError comes now); weights load on first use."""
+    from secretscan.inference.factory import make_judge
+
+    judge = make_judge(judge_config_for(mode, config), warn)
+    if judge is None:  # judge_config_for never picks backend "none"
+        raise ConfigError(f"mode {mode!r} needs a judge backend")
+    return judge
+
+
+def judge_detail(config: Config) -> str:
+    if config.backend != "llama-cpp":
+        return f"{config.backend}: {config.model or 'default model'}"
+    from secretscan.inference.factory import llama_cpp_files
+
+    model, lora = llama_cpp_files(config)
+    return f"llama-cpp: {model.name}" + (f" + LoRA {lora.name}" if lora else "")
+
+
+def _run_scanner(mode: str, corpus: Corpus, config: Config, judge: Judge | None, warn: Warn) -> ModeRun:
     from secretscan.api import scan_paths
 
-    judge = None
-    detail = "rules only, no judge"
-    if config.backend != "none":  # rules only imports no inference code at all
-        from secretscan.inference.factory import make_judge
-
-        judge = make_judge(config, warn)
-    if judge is not None:
-        lora = f" + LoRA {config.lora}" if config.lora else ""
-        detail = f"{config.backend}: {config.model or 'embedded default model'}{lora}"
     relative = _corpus_relative(corpus)
     started = time.perf_counter()
     result = scan_paths([corpus.path_of(f) for f in corpus.files], config, judge, warn=warn)
@@ -105,20 +134,9 @@ def _run_scanner(mode: str, corpus: Corpus, config: Config, warn: Warn) -> ModeR
         seconds,
         thresholded=judge is not None,
         ours=True,
-        detail=detail,
+        detail=judge_detail(config) if judge is not None else "rules only, no judge",
         stats=asdict(result.stats),
     )
-
-
-def judge_config_for(mode: str, config: Config) -> Config:
-    """The config a judge mode scans with: every judged candidate comes back (threshold 0) with its probability,
-    so one scan serves the whole threshold sweep; no verdict cache (the eval measures the model, not the cache);
-    and a down backend is an error rather than a silent fallback to rules only."""
-    if mode.startswith(OLLAMA_PREFIX):
-        config = replace(config, backend="ollama", model=mode[len(OLLAMA_PREFIX) :], lora=None)
-    elif config.backend == "none":
-        config = replace(config, backend="llama-cpp")
-    return replace(config, threshold=0.0, cache=False, fallback="error")
 
 
 def _detect_secrets_command() -> list[str] | None:
@@ -170,14 +188,16 @@ def _run_baseline(mode: str, corpus: Corpus, hits: Callable[[str], list[tuple[in
     )
 
 
-def run_mode(mode: str, corpus: Corpus, config: Config, warn: Warn) -> ModeRun:
-    """Run one mode over the corpus. `config` is the user's config with the command-line overrides applied."""
+def run_mode(mode: str, corpus: Corpus, config: Config, warn: Warn, judge: Judge | None = None) -> ModeRun:
+    """Run one mode over the corpus. `config` is the user's config with the command-line overrides applied;
+    `judge` is the judge mode's judge when the caller opened it already (see `open_judge`)."""
     # The corpus is what we measure: the user's exclude globs must not hide any of it.
     config = replace(config, exclude=())
     if mode == "rules":
-        return _run_scanner(mode, corpus, replace(config, backend="none"), warn)
-    if mode == "judge" or mode.startswith(OLLAMA_PREFIX):
-        return _run_scanner(mode, corpus, judge_config_for(mode, config), warn)
+        return _run_scanner(mode, corpus, replace(config, backend="none"), None, warn)
+    if is_judge_mode(mode):
+        judge = judge or open_judge(mode, config, warn)
+        return _run_scanner(mode, corpus, judge_config_for(mode, config), judge, warn)
     if mode == "detect-secrets":
         return _run_detect_secrets(corpus, warn)
     if mode == "keyword":

@@ -10,7 +10,7 @@ from secretscan.errors import ConfigError
 from secretscan.eval.corpus import Corpus
 from secretscan.eval.evaluation import CONVENTIONS, ModeEval, evaluate
 from secretscan.eval.judge_eval import Example, JudgeEval, evaluate_judge
-from secretscan.eval.modes import judge_config_for, run_mode
+from secretscan.eval.modes import is_judge_mode, judge_config_for, judge_detail, open_judge, run_mode
 
 Warn = Callable[[str], None]
 
@@ -20,11 +20,12 @@ def evaluate_modes(
     progress: Warn = lambda message: None,
 ) -> list[ModeEval]:  # fmt: skip
     """Run every mode over the corpus and score it. A mode that can't run here (a rival not installed) comes back
-    with `run.skipped` set; a broken model or backend raises."""
+    with `run.skipped` set; a broken model or backend raises, a missing model file before anything runs."""
+    judges = {mode: open_judge(mode, config, warn) for mode in modes if is_judge_mode(mode)}
     evals = []
     for mode in modes:
         progress(f"running {mode}")
-        run = run_mode(mode, corpus, config, warn)
+        run = run_mode(mode, corpus, config, warn, judges.get(mode))
         if run.skipped:
             progress(f"{mode}: skipped ({run.skipped})")
         else:
@@ -37,13 +38,8 @@ def evaluate_examples(
     examples: Sequence[Example], config: Config, threshold: float, warn: Warn
 ) -> tuple[JudgeEval, str]:
     """Judge-level eval with the same judge the `judge` mode uses. Returns the result and what ran."""
-    from secretscan.inference.factory import make_judge
-
-    judge_config = judge_config_for("judge", config)
-    judge = make_judge(judge_config, warn)
-    if judge is None:  # judge_config_for never picks backend "none"; guard the contract anyway
-        raise ConfigError("the judge-level eval needs a judge backend")
-    return evaluate_judge(examples, judge, threshold), f"{judge_config.backend}: {judge.model_id}"
+    judge = open_judge("judge", config, warn)
+    return evaluate_judge(examples, judge, threshold), judge_detail(judge_config_for("judge", config))
 
 
 @dataclass(frozen=True)
