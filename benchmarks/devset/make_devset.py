@@ -511,7 +511,8 @@ def monitoring(v: Values) -> list[Doc]:
 
 def nginx(v: Values) -> list[Doc]:
     d = Doc("ops/nginx/conf.d/upstream-auth.conf")
-    d.add("server {", "    listen 443 ssl;", "    server_name reports.acme.example;", "    location / {", "        proxy_pass http://reports:8080;")
+    d.add("server {", "    listen 443 ssl;", "    server_name reports.acme.example;", "    location / {")
+    d.safe("        proxy_pass http://reports:8080;", "benign")
     creds = base64.b64encode(f"reports:{v.passphrase()}".encode()).decode()
     d.secret(f'        proxy_set_header Authorization "Basic {creds}";', "auth-header")
     d.safe("        auth_basic_user_file /etc/nginx/.htpasswd;", "reference")

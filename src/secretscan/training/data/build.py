@@ -105,11 +105,11 @@ def collect(config: DataConfig, progress: bool = False) -> tuple[list[_Kept], in
                             conflicts.add(key)
                         continue
                     seen[key] = example.label
-                    signature = index.signature(user)
-                    if index.find(signature) is not None:
+                    probe = index.probe(user)
+                    if index.find(probe) is not None:
                         dropped["near_duplicate"] += 1
                         continue
-                    index.add(key, signature)
+                    index.add(key, probe)
                     kept.append(_Kept(example, row))
                     have[quota] += 1
                     bar.update(1)

@@ -184,8 +184,8 @@ def _near_duplicates(rows: Sequence[_Row], limits: Limits, report: Report) -> No
         if key in seen_exact:
             continue  # already an exact-duplicate error
         seen_exact.add(key)
-        signature = index.signature(row.user)
-        match = index.find(signature)
+        probe = index.probe(row.user)
+        match = index.find(probe)
         if match is not None:
             other = by_key[match]
             if other.split != row.split:
@@ -195,7 +195,7 @@ def _near_duplicates(rows: Sequence[_Row], limits: Limits, report: Report) -> No
             else:
                 report.warnings["near_duplicate"].append(f"{row.where}: near-identical to {other.where}")
         name = str(i)
-        index.add(name, signature)
+        index.add(name, probe)
         by_key[name] = row
 
 
