@@ -1,0 +1,137 @@
+"""`secretscan-train`: thin click commands over the training library.
+
+    secretscan-train doctor --profile cpu-smollm2     is this machine ready?
+    secretscan-train data build                       the training JSONL (secretscan.training.data.cli)
+    secretscan-train train --profile cpu-smollm2      LoRA fine-tuning, auto-resumed (secretscan.training.train)
+    secretscan-train export ...                       adapter -> GGUF (secretscan.export.cli)
+
+Nothing here imports torch: `--help` and argument errors are instant; the commands import the library they run.
+Errors are one line on stderr and exit 2 (usage, config, data, model, crash loop); `doctor` exits 1 when a check
+fails.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from secretscan import __version__
+from secretscan.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ConfigError, SecretscanError
+from secretscan.training.data.cli import data_group
+
+PROG = "secretscan-train"
+
+
+def _config_path(config_path: Path | None, profile: str | None) -> Path:
+    from secretscan.training.config import find_profile
+
+    if (config_path is None) == (profile is None):
+        raise click.UsageError("give exactly one of --config FILE or --profile NAME")
+    return config_path if config_path is not None else find_profile(profile or "")
+
+
+def config_options(command: click.Command) -> click.Command:
+    for decorator in reversed((
+        click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Training config (YAML), e.g. configs/train/cpu-tiny.yaml."),
+        click.option("--profile", help="A shipped profile: cpu-tiny, cpu-smollm2, m4, h100, h100-llama3-8b."),
+        click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+                     help="Override a config value, e.g. --set training.max_steps=5 (repeatable)."),
+    )):
+        command = decorator(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name=PROG)
+def cli() -> None:
+    """Fine-tune the secretscan judge: check the machine, build data, train a LoRA adapter, export it."""
+
+
+@cli.command()
+@config_options
+def doctor(config_path: Path | None, profile: str | None, overrides: tuple[str, ...]) -> int:
+    """Check Python, packages, device, disk, config, data and tracking for a profile."""
+    from secretscan.training import doctor as checks
+    from secretscan.training.config import load_config
+
+    path = _config_path(config_path, profile)
+    try:
+        config, problem = load_config(path, overrides), None
+    except ConfigError as exc:
+        config, problem = None, str(exc)
+    results = checks.run_checks(config, problem, str(path))
+    click.echo(f"{PROG} doctor: {profile or path}")
+    click.echo(checks.render(results))
+    return EXIT_FINDINGS if checks.has_errors(results) else EXIT_CLEAN
+
+
+@cli.command()
+@config_options
+@click.option("--fresh", is_flag=True, help="Delete this run's checkpoints and outputs and start over.")
+@click.option("--detach", is_flag=True, help="Run in the background (tmux if installed, else nohup).")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the log here (default: <output_dir>/logs/train-<time>.log).")
+@click.option("--quiet", is_flag=True, help="Write the log file only: no console lines, no progress bar.")
+def train(config_path: Path | None, profile: str | None, overrides: tuple[str, ...], fresh: bool, detach: bool,
+          log_file: Path | None, quiet: bool) -> int:
+    """Train a LoRA adapter; re-running resumes from the newest checkpoint."""
+    from secretscan.training.config import load_config
+
+    path = _config_path(config_path, profile)
+    config = load_config(path, overrides)
+    if detach:
+        from datetime import datetime
+
+        from secretscan.training.detach import detach as start_detached
+        from secretscan.training.runlog import new_log_path
+
+        log_path = (log_file or new_log_path(Path(config.output_dir) / "logs")).absolute()
+        args = ["--config", str(path.absolute()), *(f"--set={item}" for item in overrides),
+                *(["--fresh"] if fresh else []), "--log-file", str(log_path)]
+        session = f"{PROG}-{config.name}-{datetime.now().strftime('%H%M%S')}"
+        click.echo(start_detached(args, log_path, session).instructions)
+        return EXIT_CLEAN
+
+    from secretscan.training.train import train as run_training
+
+    result = run_training(config, fresh=fresh, log_path=log_file, echo=not quiet)
+    click.echo(f"adapter: {result.adapter_dir}\nrun:     {result.output_dir / 'run.json'}\nlog:     {result.log_path}")
+    return EXIT_CLEAN
+
+
+cli.add_command(data_group)
+try:
+    from secretscan.export.cli import export_group
+except ImportError:  # the export step (issue #5) is being written in parallel; until it lands there is no `export`
+    pass
+else:
+    cli.add_command(export_group)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `secretscan-train` console script: returns the exit code instead of raising SystemExit."""
+    try:
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name=PROG, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.exceptions.Abort:
+        click.echo(f"{PROG}: interrupted", err=True)
+        return 130
+    except SecretscanError as exc:
+        click.echo(f"{PROG}: error: {exc}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo(f"{PROG}: interrupted", err=True)
+        return 130
+    return code if isinstance(code, int) else EXIT_CLEAN
+
+
+if __name__ == "__main__":
+    sys.exit(main())
