@@ -67,10 +67,12 @@ def build_command(config_path: Path, out_dir: Path, harvest_roots: tuple[Path, .
         result = build_dataset(config, out_dir, progress=progress)
         seconds = time.perf_counter() - started
         click.echo(format_stats(result.stats))
-        excluded = sum(result.excluded.values())
+        certain = sum(n for k, n in result.excluded.items() if k.startswith("certain:"))
+        filtered = sum(n for k, n in result.excluded.items() if k.startswith("filtered:"))
         click.echo(
-            f"\n{result.files_generated} files generated; {excluded} candidates the judge never sees "
-            f"(certain or filtered) left out; dropped {json.dumps(result.dropped)}"
+            f"\n{result.files_generated} files generated. Left out: {certain} certain candidates (reported without "
+            f"the judge), {filtered} secrets the filters drop, {result.excluded.get('ambiguous', 0)} ambiguous. "
+            f"Dropped examples: {json.dumps(result.dropped)} (details in build.json)"
         )
         if result.harvested:
             click.echo(f"harvested {result.harvested} weak negatives into harvested.jsonl (reported apart)")
