@@ -236,6 +236,15 @@ def test_staged_skips_binary_and_large_blobs_and_decodes_non_utf8(git_repo: Path
     assert skipped == Counter({"binary": 1, "large": 1})
 
 
+def test_staged_file_name_that_is_not_utf8(git_repo: Path) -> None:
+    name = os.fsdecode(b"caf\xe9.txt")
+    (git_repo / name).write_text("one\ntwo\n")
+    git("add", "-A", cwd=git_repo)
+    units, _ = scan_staged()
+    assert list(units) == ["caf\ufffd.txt"]
+    assert units["caf\ufffd.txt"].judged_lines == frozenset({1, 2})
+
+
 def test_staged_text_marked_binary_by_gitattributes_is_judged_whole(git_repo: Path) -> None:
     write(git_repo / ".gitattributes", "*.lock binary\n")
     commit_all(git_repo, "attributes")

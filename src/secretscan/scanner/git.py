@@ -122,11 +122,13 @@ def stream_git_lines(*args: str, cwd: Path | str | None = None) -> Iterator[str]
         except FileNotFoundError:
             raise GitError("git is not installed (or not on PATH)") from None
         assert process.stdout is not None
+        finished = False
         try:
             for raw in process.stdout:
                 yield raw.decode("utf-8", "replace").rstrip("\n")
+            finished = True
         finally:
-            if process.poll() is None:
+            if not finished:  # the consumer stopped early (or failed): git has nothing left to do
                 process.kill()
             process.stdout.close()
             returncode = process.wait()

@@ -77,7 +77,8 @@ def unquote_path(text: str) -> str:
                 continue
         out.extend(char.encode("utf-8", "surrogateescape"))
         i += 1
-    return out.decode("utf-8", "replace")
+    # Like os.fsdecode: a name that isn't UTF-8 keeps its bytes, so it still matches git's `-z` output.
+    return out.decode("utf-8", "surrogateescape")
 
 
 def _strip_prefix(path: str) -> str:

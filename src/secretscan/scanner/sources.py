@@ -257,7 +257,8 @@ def staged_units(
     added: dict[str, frozenset[int]] = {}
     binary_in_diff: set[str] = set()
     diff = git.run_git("diff", "--staged", "-U0", *git.DIFF_OPTIONS, git.STAGED_FILTER)
-    for file in iter_file_diffs(diff.decode("utf-8", "replace").split("\n")):
+    # Decoded like the `-z` paths of staged_blobs (os.fsdecode), so names that aren't UTF-8 still match.
+    for file in iter_file_diffs(os.fsdecode(diff).split("\n")):
         if file.binary:
             binary_in_diff.add(file.path)
         added[file.path] = frozenset(line.number for line in file.added)
