@@ -28,7 +28,18 @@ from pathlib import Path
 
 from secretscan.scanner.rules.checksums import make_age_secret_key, make_github_token
 from secretscan.training.data.providers import provider
-from secretscan.training.data.rand import ALNUM, B64URL, BASE32, DIGITS, HEX, LOWER, UPPER, alnum, b64_of_bytes, chars, hexs, uuid4
+from secretscan.training.data.rand import (
+    ALNUM,
+    BASE32,
+    DIGITS,
+    LOWER,
+    UPPER,
+    alnum,
+    b64_of_bytes,
+    chars,
+    hexs,
+    uuid4,
+)
 
 HERE = Path(__file__).resolve().parent
 SEED = 20251123
@@ -66,8 +77,10 @@ class Doc:
 class Values:
     """Held-out value styles: other words, other lengths, other providers than the training generator's."""
 
-    _WORDS = ("lantern harbor quartz violet tundra meadow saffron ember glacier nimbus orchid cedar juniper "
-              "basalt heron marigold onyx pebble sierra walnut yarrow zephyr indigo kestrel").split()
+    _WORDS = (
+        "lantern harbor quartz violet tundra meadow saffron ember glacier nimbus orchid cedar juniper "
+        "basalt heron marigold onyx pebble sierra walnut yarrow zephyr indigo kestrel"
+    ).split()
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
@@ -109,13 +122,21 @@ class Values:
         return f"{seg({'alg': 'RS256', 'kid': self.hex(8), 'typ': 'JWT'})}.{seg(claims)}.{self.b64(64, True, False)}"
 
     def ec_key_pem(self) -> list[str]:
-        der = (bytes.fromhex("30770201010420") + self.rng.randbytes(32) + bytes.fromhex("a00a06082a8648ce3d030107a144034200")
-               + b"\x04" + self.rng.randbytes(64))
+        der = (
+            bytes.fromhex("30770201010420")
+            + self.rng.randbytes(32)
+            + bytes.fromhex("a00a06082a8648ce3d030107a144034200")
+            + b"\x04"
+            + self.rng.randbytes(64)
+        )
         return _pem("EC PRIVATE KEY", der)
 
     def pkcs8_pem(self) -> list[str]:
         # An RSA-sized PKCS#8 body: a DER SEQUENCE of random key material.
-        return _pem("PRIVATE KEY", bytes.fromhex("308204bd020100300d06092a864886f70d0101010500048204a7") + self.rng.randbytes(1191))
+        return _pem(
+            "PRIVATE KEY",
+            bytes.fromhex("308204bd020100300d06092a864886f70d0101010500048204a7") + self.rng.randbytes(1191),
+        )
 
     def openssh_pem(self) -> list[str]:
         return _pem("OPENSSH PRIVATE KEY", b"openssh-key-v1\x00" + self.rng.randbytes(384), width=70)
@@ -129,7 +150,11 @@ class Values:
 
 def _pem(label: str, der: bytes, width: int = 64) -> list[str]:
     body = base64.b64encode(der).decode()
-    return [f"-----BEGIN {label}-----", *(body[i : i + width] for i in range(0, len(body), width)), f"-----END {label}-----"]
+    return [
+        f"-----BEGIN {label}-----",
+        *(body[i : i + width] for i in range(0, len(body), width)),
+        f"-----END {label}-----",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -139,9 +164,21 @@ def _pem(label: str, der: bytes, width: int = 64) -> list[str]:
 
 def django_settings(v: Values) -> list[Doc]:
     d = Doc("shop-api/config/settings/production.py")
-    d.add("from .base import *  # noqa: F401,F403", "import os", "", "DEBUG = False", 'ALLOWED_HOSTS = ["shop.acme-retail.example"]')
+    d.add(
+        "from .base import *  # noqa: F401,F403",
+        "import os",
+        "",
+        "DEBUG = False",
+        'ALLOWED_HOSTS = ["shop.acme-retail.example"]',
+    )
     d.secret(f'SECRET_KEY = "{v.chars(LOWER + DIGITS + "!@#%^*(-_=+)", 50)}"', "signing-key")
-    d.add("", "DATABASES = {", '    "default": {', '        "ENGINE": "django.db.backends.postgresql",', '        "NAME": "shop",')
+    d.add(
+        "",
+        "DATABASES = {",
+        '    "default": {',
+        '        "ENGINE": "django.db.backends.postgresql",',
+        '        "NAME": "shop",',
+    )
     d.safe('        "PASSWORD": os.environ["SHOP_PG_PASSWORD"],', "reference")
     d.add("    }", "}", "")
     d.safe('EMAIL_HOST_PASSWORD = "<smtp password from 1Password>"', "placeholder")
@@ -156,9 +193,18 @@ def django_settings(v: Values) -> list[Doc]:
 
 def django_tests(v: Values) -> list[Doc]:
     d = Doc("shop-api/orders/tests/test_checkout.py")
-    d.add("import pytest", "from django.test import Client", "", "", "@pytest.mark.django_db", "def test_checkout_requires_login(client: Client) -> None:")
+    d.add(
+        "import pytest",
+        "from django.test import Client",
+        "",
+        "",
+        "@pytest.mark.django_db",
+        "def test_checkout_requires_login(client: Client) -> None:",
+    )
     d.secret(f'    client.login(username="kim", password="{v.passphrase()}")', "password")
-    d.add('    response = client.post("/checkout/", {"sku": "LMP-01"})', "    assert response.status_code == 302", "", "")
+    d.add(
+        '    response = client.post("/checkout/", {"sku": "LMP-01"})', "    assert response.status_code == 302", "", ""
+    )
     d.add("def test_stripe_charge(monkeypatch) -> None:")
     d.safe('    monkeypatch.setattr(settings, "STRIPE_LIVE_SECRET", "sk_live_" + "x" * 24)', "fake-fixture")
     d.safe('    card = "tok_visa"  # Stripe\'s documented test card token', "fake-fixture")
@@ -170,13 +216,26 @@ def django_tests(v: Values) -> list[Doc]:
 
 def rails(v: Values) -> list[Doc]:
     db = Doc("billing/config/database.yml")
-    db.add("default: &default", "  adapter: postgresql", "  encoding: unicode", "  pool: 5", "", "development:", "  <<: *default", "  database: billing_dev", "  username: billing")
+    db.add(
+        "default: &default",
+        "  adapter: postgresql",
+        "  encoding: unicode",
+        "  pool: 5",
+        "",
+        "development:",
+        "  <<: *default",
+        "  database: billing_dev",
+        "  username: billing",
+    )
     db.secret("  password: devpass", "password")
     db.add("", "production:", "  <<: *default", "  database: billing", "  username: billing")
     db.safe('  password: <%= ENV["BILLING_DATABASE_PASSWORD"] %>', "reference")
     init = Doc("billing/config/initializers/payments.rb")
     init.safe('Stripe.api_key = ENV.fetch("STRIPE_SECRET_KEY")', "reference")
-    init.safe("Braintree::Configuration.private_key = Rails.application.credentials.dig(:braintree, :private_key)", "reference")
+    init.safe(
+        "Braintree::Configuration.private_key = Rails.application.credentials.dig(:braintree, :private_key)",
+        "reference",
+    )
     init.secret(f'Square.access_token = "{v.token("square")}"', "api-token")
     init.add("", "Rails.application.config.payments_timeout = 15")
     return [db, init]
@@ -184,7 +243,16 @@ def rails(v: Values) -> list[Doc]:
 
 def helm_values(v: Values) -> list[Doc]:
     d = Doc("infra/helm/payments/values.yaml")
-    d.add("replicaCount: 3", "image:", "  repository: ghcr.io/acme/payments", '  tag: "2.14.1"', "", "postgresql:", "  auth:", "    username: payments")
+    d.add(
+        "replicaCount: 3",
+        "image:",
+        "  repository: ghcr.io/acme/payments",
+        '  tag: "2.14.1"',
+        "",
+        "postgresql:",
+        "  auth:",
+        "    username: payments",
+    )
     d.safe("    existingSecret: payments-postgresql", "benign")
     d.safe('    password: "{{ .Values.global.postgresPassword }}"', "reference")
     d.add("", "integrations:", "  postman:")
@@ -200,7 +268,16 @@ def helm_values(v: Values) -> list[Doc]:
 
 def github_workflow(v: Values) -> list[Doc]:
     d = Doc(".github/workflows/release.yml")
-    d.add("name: release", "on:", "  push:", "    tags: ['v*']", "jobs:", "  publish:", "    runs-on: ubuntu-24.04", "    env:")
+    d.add(
+        "name: release",
+        "on:",
+        "  push:",
+        "    tags: ['v*']",
+        "jobs:",
+        "  publish:",
+        "    runs-on: ubuntu-24.04",
+        "    env:",
+    )
     d.safe("      NODE_AUTH_TOKEN: ${{ secrets.NPM_PUBLISH_TOKEN }}", "reference")
     d.secret(f"      DIGITALOCEAN_ACCESS_TOKEN: {v.token('digitalocean')}", "api-token")
     d.secret(f"      DOCKERHUB_TOKEN: dckr_pat_{v.chars(ALNUM + '-_', 27)}", "api-token")
@@ -238,7 +315,9 @@ def dotenvs(v: Values) -> list[Doc]:
     prod.secret(f"LINEAR_API_KEY={v.token('linear')}", "api-token")
     prod.secret(f"SHOPIFY_ADMIN_TOKEN={v.token('shopify')}", "api-token")
     prod.secret(f"SESSION_COOKIE_SECRET={v.hex(64)}", "signing-key")
-    prod.secret(f"DATABASE_URL=postgresql://web:{v.passphrase('_')}@pg-primary.acme.internal:5432/web", "connection-string")
+    prod.secret(
+        f"DATABASE_URL=postgresql://web:{v.passphrase('_')}@pg-primary.acme.internal:5432/web", "connection-string"
+    )
     prod.safe(f"NEXT_PUBLIC_MAPBOX_TOKEN=pk.eyJ1Ijoi{v.b64(20, True, False)}.{v.b64(16, True, False)}", "public-key")
     prod.safe(f"NEXT_PUBLIC_POSTHOG_KEY=phc_{v.alnum(43)}", "public-key")
     prod.secret(f"DOPPLER_TOKEN={v.token('doppler')}", "api-token")
@@ -247,7 +326,13 @@ def dotenvs(v: Values) -> list[Doc]:
 
 def terraform(v: Values) -> list[Doc]:
     main = Doc("ops/terraform/rds.tf")
-    main.add('resource "aws_db_instance" "orders" {', '  identifier        = "orders-prod"', '  engine            = "postgres"', '  instance_class    = "db.r6g.large"', '  username          = "orders_admin"')
+    main.add(
+        'resource "aws_db_instance" "orders" {',
+        '  identifier        = "orders-prod"',
+        '  engine            = "postgres"',
+        '  instance_class    = "db.r6g.large"',
+        '  username          = "orders_admin"',
+    )
     main.secret(f'  password          = "{v.passphrase("#")}"', "password")
     main.safe(f'  kms_key_id        = "arn:aws:kms:eu-west-1:{v.chars(DIGITS, 12)}:key/{v.uuid()}"', "random-id")
     main.add("}", "", 'resource "aws_db_instance" "replica" {', '  identifier = "orders-replica"')
@@ -276,15 +361,24 @@ def android(v: Values) -> list[Doc]:
 
 def spring(v: Values) -> list[Doc]:
     props = Doc("services/notifier/src/main/resources/application-prod.properties")
-    props.add("spring.application.name=notifier", "spring.mail.host=smtp.acme-mail.example", "spring.mail.username=notifier@acme-mail.example")
+    props.add(
+        "spring.application.name=notifier",
+        "spring.mail.host=smtp.acme-mail.example",
+        "spring.mail.username=notifier@acme-mail.example",
+    )
     props.secret(f"spring.mail.password={v.generated(16)}", "password")
     props.safe("spring.datasource.password=${NOTIFIER_DB_PASSWORD}", "reference")
     props.secret(f"notifier.jwt.signing-secret={v.b64(48)}", "signing-key")
     props.safe("notifier.jwt.algorithm=HS512", "benign")
-    props.safe("spring.security.oauth2.client.registration.acme.client-secret=${sm://notifier-oauth-secret}", "reference")
+    props.safe(
+        "spring.security.oauth2.client.registration.acme.client-secret=${sm://notifier-oauth-secret}", "reference"
+    )
     java = Doc("services/notifier/src/main/java/com/acme/notify/SlackNotifier.java")
     java.add("package com.acme.notify;", "", "final class SlackNotifier {")
-    java.secret(f'    private static final String WEBHOOK = "https://hooks.slack.com/services/T{v.chars(UPPER + DIGITS, 10)}/B{v.chars(UPPER + DIGITS, 10)}/{v.alnum(24)}";', "api-token")
+    java.secret(
+        f'    private static final String WEBHOOK = "https://hooks.slack.com/services/T{v.chars(UPPER + DIGITS, 10)}/B{v.chars(UPPER + DIGITS, 10)}/{v.alnum(24)}";',
+        "api-token",
+    )
     java.safe(f'    private static final String ALERTS_CHANNEL = "C0{v.chars(UPPER + DIGITS, 9)}";', "random-id")
     java.secret(f'    private final String signingSecret = "{v.hex(32)}";', "signing-key")
     java.add("", "    void post(String text) {", "        http.post(WEBHOOK, text);", "    }", "}")
@@ -304,7 +398,13 @@ def go_service(v: Values) -> list[Doc]:
     main.safe(f'\tbuildCommit = "{v.hex(40)}"', "hash")
     main.add(")", "", "func main() {")
     main.safe('\ttoken := os.Getenv("INGEST_WAREHOUSE_TOKEN")', "reference")
-    main.add('\tif token == "" {', "\t\ttoken = defaultWarehouseToken", "\t}", '\tlog.Printf("ingest starting (commit %s)", buildCommit)', "}")
+    main.add(
+        '\tif token == "" {',
+        "\t\ttoken = defaultWarehouseToken",
+        "\t}",
+        '\tlog.Printf("ingest starting (commit %s)", buildCommit)',
+        "}",
+    )
     test = Doc("internal/store/store_test.go")
     test.add("package store", "", 'import "testing"', "", "func TestOpen(t *testing.T) {")
     test.secret('\tdsn := "postgres://test:test@localhost:5432/test?sslmode=disable"', "connection-string")
@@ -323,14 +423,20 @@ def frontend(v: Values) -> list[Doc]:
     lock = Doc("frontend/package-lock.json")
     lock.add("{", '  "name": "frontend",', '  "lockfileVersion": 3,', '  "packages": {')
     for name in ("react", "react-dom", "scheduler", "loose-envify", "js-tokens", "zod", "clsx", "date-fns"):
-        lock.add(f'    "node_modules/{name}": {{', f'      "version": "{v.rng.randrange(1, 19)}.{v.rng.randrange(10)}.{v.rng.randrange(10)}",')
+        lock.add(
+            f'    "node_modules/{name}": {{',
+            f'      "version": "{v.rng.randrange(1, 19)}.{v.rng.randrange(10)}.{v.rng.randrange(10)}",',
+        )
         lock.add(f'      "resolved": "https://registry.npmjs.org/{name}/-/{name}-1.0.0.tgz",')
         lock.safe(f'      "integrity": "sha512-{v.b64(64)}"', "hash")
         lock.add("    },")
     lock.add('    "": {}', "  }", "}")
     html = Doc("frontend/public/index.html")
     html.add("<!doctype html>", "<html>", "<head>")
-    html.safe(f'  <script src="https://cdn.acme-retail.example/vendor.js" integrity="sha384-{v.b64(48)}" crossorigin="anonymous"></script>', "hash")
+    html.safe(
+        f'  <script src="https://cdn.acme-retail.example/vendor.js" integrity="sha384-{v.b64(48)}" crossorigin="anonymous"></script>',
+        "hash",
+    )
     html.add("</head>", "<body>")
     html.safe(f'  <img alt="logo" src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA{v.b64(90)}">', "base64-image")
     html.add('  <div id="root"></div>', "</body>", "</html>")
@@ -342,9 +448,14 @@ def frontend(v: Values) -> list[Doc]:
     )
     locale = Doc("frontend/src/locales/de.json")
     locale.add("{")
-    for key, text in (("password", "Passwort"), ("forgotPassword", "Passwort vergessen?"), ("apiKeyLabel", "API-Schlüssel"),
-                      ("tokenExpired", "Ihre Sitzung ist abgelaufen"), ("secretQuestion", "Sicherheitsfrage"),
-                      ("newPassword", "Neues Passwort")):
+    for key, text in (
+        ("password", "Passwort"),
+        ("forgotPassword", "Passwort vergessen?"),
+        ("apiKeyLabel", "API-Schlüssel"),
+        ("tokenExpired", "Ihre Sitzung ist abgelaufen"),
+        ("secretQuestion", "Sicherheitsfrage"),
+        ("newPassword", "Neues Passwort"),
+    ):
         locale.safe(f'  "{key}": "{text}",', "i18n")
     locale.add('  "save": "Speichern"', "}")
     return [cfg, lock, html, minified, locale]
@@ -354,14 +465,21 @@ def docs(v: Values) -> list[Doc]:
     stripe = Doc("docs/integrations/stripe.md")
     stripe.add("# Stripe", "", "The API reads the key from the environment:", "", "```bash")
     stripe.safe("export STRIPE_API_KEY=<your-secret-key>", "placeholder")
-    stripe.add("```", "", "A key looks like `sk_live_••••••••••••••••` in the dashboard. For local testing:", "", "```bash")
+    stripe.add(
+        "```", "", "A key looks like `sk_live_••••••••••••••••` in the dashboard. For local testing:", "", "```bash"
+    )
     stripe.safe("stripe listen --api-key sk_test_XXXXXXXXXXXXXXXXXXXXXXXX", "placeholder")
     stripe.add("```", "", "Support asked for our restricted key during the incident; it was rotated afterwards:", "")
     stripe.secret(f"    STRIPE_API_KEY={v.token('stripe-restricted')}", "api-token")
     runbook = Doc("docs/runbooks/db-failover.md")
     runbook.add("# Database failover", "", "1. Promote the replica.", "2. Check that writes work:", "", "```sh")
-    runbook.secret(f'psql "postgresql://dba:{v.passphrase(".")}@db-replica.acme.internal:5432/orders" -c "select 1"', "connection-string")
-    runbook.safe("PGPASSWORD=$(vault kv get -field=password secret/orders/dba) pg_dump orders > orders.sql", "reference")
+    runbook.secret(
+        f'psql "postgresql://dba:{v.passphrase(".")}@db-replica.acme.internal:5432/orders" -c "select 1"',
+        "connection-string",
+    )
+    runbook.safe(
+        "PGPASSWORD=$(vault kv get -field=password secret/orders/dba) pg_dump orders > orders.sql", "reference"
+    )
     runbook.add("```", "", "3. Page the on-call DBA if anything fails.")
     readme = Doc("README.md")
     readme.add("# acme-retail monorepo", "", "## Quick start", "", "```bash")
@@ -375,13 +493,51 @@ def docs(v: Values) -> list[Doc]:
 
 def notebook(v: Values) -> list[Doc]:
     d = Doc("notebooks/churn-analysis.ipynb")
-    d.add("{", ' "cells": [', "  {", '   "cell_type": "code",', '   "execution_count": 3,', '   "metadata": {},', '   "outputs": [],', '   "source": [')
+    d.add(
+        "{",
+        ' "cells": [',
+        "  {",
+        '   "cell_type": "code",',
+        '   "execution_count": 3,',
+        '   "metadata": {},',
+        '   "outputs": [],',
+        '   "source": [',
+    )
     d.add('    "import openai\\n",', '    "from google.cloud import bigquery\\n",')
     d.secret(f'    "openai.api_key = \\"{v.token("openai")}\\"\\n",', "api-token")
     d.safe('    "hf_token = os.environ[\\"HF_TOKEN\\"]\\n",', "reference")
-    d.add('    "client = bigquery.Client(project=\\"acme-analytics\\")"', "   ]", "  },", "  {", '   "cell_type": "code",', '   "execution_count": 4,', '   "metadata": {},', '   "outputs": [', "    {", '     "data": {')
-    d.safe(f'      "image/png": "iVBORw0KGgoAAAANSUhEUgAAAoAAAAHgCAYAAAA10dzkAAAAOXRFWHRTb2Z0d2FyZQBNYXRwbG90bGli{v.b64(120)}"', "base64-image")
-    d.add("     },", '     "metadata": {},', '     "output_type": "display_data"', "    }", "   ],", '   "source": [', '    "churn.plot()"', "   ]", "  }", " ],", ' "metadata": {},', ' "nbformat": 4,', ' "nbformat_minor": 5', "}")
+    d.add(
+        '    "client = bigquery.Client(project=\\"acme-analytics\\")"',
+        "   ]",
+        "  },",
+        "  {",
+        '   "cell_type": "code",',
+        '   "execution_count": 4,',
+        '   "metadata": {},',
+        '   "outputs": [',
+        "    {",
+        '     "data": {',
+    )
+    d.safe(
+        f'      "image/png": "iVBORw0KGgoAAAANSUhEUgAAAoAAAAHgCAYAAAA10dzkAAAAOXRFWHRTb2Z0d2FyZQBNYXRwbG90bGli{v.b64(120)}"',
+        "base64-image",
+    )
+    d.add(
+        "     },",
+        '     "metadata": {},',
+        '     "output_type": "display_data"',
+        "    }",
+        "   ],",
+        '   "source": [',
+        '    "churn.plot()"',
+        "   ]",
+        "  }",
+        " ],",
+        ' "metadata": {},',
+        ' "nbformat": 4,',
+        ' "nbformat_minor": 5',
+        "}",
+    )
     return [d]
 
 
@@ -390,13 +546,19 @@ def shell(v: Values) -> list[Doc]:
     backup.add("#!/usr/bin/env bash", "set -euo pipefail", "")
     backup.secret(f'export AWS_SECRET_ACCESS_KEY="{v.token("aws-secret-key")}"', "api-token")
     backup.safe('mysqldump -u backup -p"$BACKUP_DB_PASS" shop > /backups/shop.sql', "reference")
-    backup.secret(f'curl -fsS -u "ops:{v.passphrase()}" https://nexus.acme.internal/repository/backups/ -T /backups/shop.sql', "password")
+    backup.secret(
+        f'curl -fsS -u "ops:{v.passphrase()}" https://nexus.acme.internal/repository/backups/ -T /backups/shop.sql',
+        "password",
+    )
     backup.safe("sha256sum /backups/shop.sql > /backups/shop.sql.sha256", "benign")
     rotate = Doc("scripts/rotate-signing-key.sh")
     rotate.add("#!/bin/sh", "set -eu")
     rotate.safe("NEW_SIGNING_KEY=$(openssl rand -hex 32)", "reference")
     rotate.safe(f'echo "previous key fingerprint: {v.hex(64)}"', "hash")
-    rotate.safe('kubectl create secret generic signing-key --from-literal=key="$NEW_SIGNING_KEY" --dry-run=client -o yaml | kubectl apply -f -', "reference")
+    rotate.safe(
+        'kubectl create secret generic signing-key --from-literal=key="$NEW_SIGNING_KEY" --dry-run=client -o yaml | kubectl apply -f -',
+        "reference",
+    )
     rotate.secret(f'OLD_SIGNING_KEY="{v.b64(32)}"', "signing-key")
     return [backup, rotate]
 
@@ -424,7 +586,9 @@ def kube(v: Values) -> list[Doc]:
     d.add("    cluster:")
     d.safe(f"      certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t{v.b64(150)}", "public-key")
     d.add("      server: https://k8s.acme.internal:6443", "users:", "  - name: ci-deployer", "    user:")
-    d.secret(f"      token: {v.jwt({'iss': 'kubernetes/serviceaccount', 'sub': 'system:serviceaccount:ci:deployer'})}", "jwt")
+    d.secret(
+        f"      token: {v.jwt({'iss': 'kubernetes/serviceaccount', 'sub': 'system:serviceaccount:ci:deployer'})}", "jwt"
+    )
     secret = Doc("ops/kube/orders-secret.yaml")
     secret.add("apiVersion: v1", "kind: Secret", "metadata:", "  name: orders-db", "type: Opaque", "data:")
     secret.secret(f"  password: {base64.b64encode(v.passphrase().encode()).decode()}", "password")
@@ -437,7 +601,10 @@ def kube(v: Values) -> list[Doc]:
 def dotnet(v: Values) -> list[Doc]:
     app = Doc("Acme.Orders/appsettings.Production.json")
     app.add("{", '  "ConnectionStrings": {')
-    app.secret(f'    "Orders": "Server=sql-prod.acme.internal;Database=Orders;User Id=orders_app;Password={v.generated(20)};TrustServerCertificate=True"', "connection-string")
+    app.secret(
+        f'    "Orders": "Server=sql-prod.acme.internal;Database=Orders;User Id=orders_app;Password={v.generated(20)};TrustServerCertificate=True"',
+        "connection-string",
+    )
     app.add("  },", '  "AzureAd": {', '    "Instance": "https://login.microsoftonline.com/",')
     app.safe(f'    "TenantId": "{v.uuid()}",', "uuid")
     app.safe(f'    "ClientId": "{v.uuid()}",', "uuid")
@@ -445,7 +612,10 @@ def dotnet(v: Values) -> list[Doc]:
     app.add("  },", '  "Logging": { "LogLevel": { "Default": "Warning" } }', "}")
     web = Doc("Acme.Legacy/Web.config")
     web.add('<?xml version="1.0" encoding="utf-8"?>', "<configuration>", "  <appSettings>")
-    web.secret(f'    <add key="StorageConnection" value="DefaultEndpointsProtocol=https;AccountName=acmeprod;AccountKey={v.b64(64)};EndpointSuffix=core.windows.net" />', "connection-string")
+    web.secret(
+        f'    <add key="StorageConnection" value="DefaultEndpointsProtocol=https;AccountName=acmeprod;AccountKey={v.b64(64)};EndpointSuffix=core.windows.net" />',
+        "connection-string",
+    )
     web.safe('    <add key="SmtpPassword" value="#{SmtpPassword}#" />', "reference")
     web.safe('    <add key="ApiKeyHeader" value="X-Acme-Key" />', "benign")
     web.add("  </appSettings>", "</configuration>")
@@ -492,13 +662,21 @@ def ansible(v: Values) -> list[Doc]:
     d.add("  $ANSIBLE_VAULT;1.1;AES256")
     for _ in range(3):
         d.add(f"  {v.hex(64)}")
-    d.safe("app_secret_key_base: \"{{ lookup('community.hashi_vault.hashi_vault', 'secret=app/web:key') }}\"", "reference")
+    d.safe(
+        "app_secret_key_base: \"{{ lookup('community.hashi_vault.hashi_vault', 'secret=app/web:key') }}\"", "reference"
+    )
     return [d]
 
 
 def monitoring(v: Values) -> list[Doc]:
     d = Doc("monitoring/grafana/provisioning/datasources/mimir.yaml")
-    d.add("apiVersion: 1", "datasources:", "  - name: Mimir", "    type: prometheus", "    url: https://mimir.acme.internal/prometheus")
+    d.add(
+        "apiVersion: 1",
+        "datasources:",
+        "  - name: Mimir",
+        "    type: prometheus",
+        "    url: https://mimir.acme.internal/prometheus",
+    )
     d.safe("    basicAuth: true", "benign")
     d.add("    basicAuthUser: grafana")
     d.safe("    basicAuthPassword: $MIMIR_READ_PASSWORD", "reference")
@@ -541,7 +719,10 @@ def ssh_material(v: Values) -> list[Doc]:
     ec.add(*pem[1:])
     fixture = Doc("services/payments/tests/fixtures/keys.py")
     fixture.add('"""Key shapes for parser tests; bodies are elided on purpose."""', "")
-    fixture.safe('TRUNCATED_RSA = "-----BEGIN RSA PRIVATE KEY-----\\nMIIEpAIBAAKCAQEA...\\n-----END RSA PRIVATE KEY-----"', "placeholder")
+    fixture.safe(
+        'TRUNCATED_RSA = "-----BEGIN RSA PRIVATE KEY-----\\nMIIEpAIBAAKCAQEA...\\n-----END RSA PRIVATE KEY-----"',
+        "placeholder",
+    )
     fixture.safe('PUBLIC_PEM_HEADER = "-----BEGIN PUBLIC KEY-----"', "public-key")
     age = Doc("ops/sops/age-keys.txt")
     age.add("# created: 2025-03-02T10:11:12Z")
@@ -552,7 +733,12 @@ def ssh_material(v: Values) -> list[Doc]:
 
 def lockfiles(v: Values) -> list[Doc]:
     gosum = Doc("cmd/ingest/go.sum")
-    for mod in ("github.com/google/uuid v1.6.0", "github.com/jackc/pgx/v5 v5.7.1", "golang.org/x/crypto v0.31.0", "golang.org/x/sync v0.10.0"):
+    for mod in (
+        "github.com/google/uuid v1.6.0",
+        "github.com/jackc/pgx/v5 v5.7.1",
+        "golang.org/x/crypto v0.31.0",
+        "golang.org/x/sync v0.10.0",
+    ):
         gosum.safe(f"{mod} h1:{v.b64(32)}", "hash")
         gosum.safe(f"{mod}/go.mod h1:{v.b64(32)}", "hash")
     poetry = Doc("tools/etl/poetry.lock")
@@ -565,7 +751,12 @@ def lockfiles(v: Values) -> list[Doc]:
     reqs.safe(f"idna==3.10 --hash=sha256:{v.hex(64)}", "hash")
     changelog = Doc("CHANGELOG.md")
     changelog.add("# Changelog", "", "## 2.14.1", "")
-    for text in ("fix rounding in refunds", "bump pgx", "rotate webhook signing secret (no secret in this repo)", "retry Slack posts"):
+    for text in (
+        "fix rounding in refunds",
+        "bump pgx",
+        "rotate webhook signing secret (no secret in this repo)",
+        "retry Slack posts",
+    ):
         changelog.safe(f"- {text} ([{v.hex(7)}](https://github.com/acme/retail/commit/{v.hex(40)}))", "hash")
     return [gosum, poetry, reqs, changelog]
 
@@ -586,7 +777,9 @@ def python_misc(v: Values) -> list[Doc]:
     mailer.safe("password = %(password)s", "reference")
     mailer.safe("token_url = https://auth.acme-mail.example/oauth2/token", "benign")
     client = Doc("shop-api/integrations/warehouse_client.py")
-    client.add("import httpx", "", "", "class WarehouseClient:", "    def __init__(self, token: str | None = None) -> None:")
+    client.add(
+        "import httpx", "", "", "class WarehouseClient:", "    def __init__(self, token: str | None = None) -> None:"
+    )
     client.safe('        self.token = token or os.environ.get("WAREHOUSE_TOKEN", "")', "reference")
     client.secret(f'        self._fallback = "{v.token("vault")}"', "api-token")
     client.secret(f'        self._headers = {{"Authorization": "Bearer {v.alnum(48)}"}}', "auth-header")
@@ -598,7 +791,10 @@ def python_misc(v: Values) -> list[Doc]:
 def sql(v: Values) -> list[Doc]:
     d = Doc("db/seed/001_users.sql")
     d.add("BEGIN;")
-    d.safe(f"INSERT INTO users (email, password_hash) VALUES ('kim@acme.example', '$2b$12${v.chars(ALNUM + './', 53)}');", "hash")
+    d.safe(
+        f"INSERT INTO users (email, password_hash) VALUES ('kim@acme.example', '$2b$12${v.chars(ALNUM + './', 53)}');",
+        "hash",
+    )
     d.secret(f"CREATE USER reporting WITH PASSWORD '{v.passphrase('!')}';", "password")
     d.safe("ALTER USER reporting WITH PASSWORD :'reporting_password';", "reference")
     d.add("COMMIT;")
@@ -618,9 +814,11 @@ def git_credentials(v: Values) -> list[Doc]:
 def tokens_misc(v: Values) -> list[Doc]:
     d = Doc("services/alerts/config/providers.yaml")
     d.add("providers:", "  telegram:")
-    d.secret(f"    bot_token: \"{v.token('telegram')}\"", "api-token")
+    d.secret(f'    bot_token: "{v.token("telegram")}"', "api-token")
     d.add("  discord:")
-    d.secret(f"    webhook: https://discord.com/api/webhooks/{v.chars(DIGITS, 19)}/{v.chars(ALNUM + '_-', 68)}", "api-token")
+    d.secret(
+        f"    webhook: https://discord.com/api/webhooks/{v.chars(DIGITS, 19)}/{v.chars(ALNUM + '_-', 68)}", "api-token"
+    )
     d.add("  sendgrid:")
     d.secret(f"    api_key: {v.token('sendgrid')}", "api-token")
     d.add("  twilio:")
@@ -648,7 +846,10 @@ def kotlin_and_swift(v: Values) -> list[Doc]:
     swift = Doc("mobile/ios/Courier/Secrets.swift")
     swift.add("import Foundation", "", "enum Secrets {")
     swift.secret(f'    static let mapsApiKey = "{v.token("google-api")}"', "api-token")
-    swift.safe('    static let analyticsKey = Bundle.main.object(forInfoDictionaryKey: "ANALYTICS_KEY") as? String', "reference")
+    swift.safe(
+        '    static let analyticsKey = Bundle.main.object(forInfoDictionaryKey: "ANALYTICS_KEY") as? String',
+        "reference",
+    )
     swift.secret(f'    static let keychainPassphrase = "{v.passphrase(" ")}"', "password")
     swift.add("}")
     return [kt, swift]
@@ -682,7 +883,12 @@ def search_and_queues(v: Values) -> list[Doc]:
     es.safe("xpack.security.http.ssl.keystore.path: certs/http.p12", "benign")
     es.secret(f"xpack.security.http.ssl.keystore.secure_password: {v.generated(16)}", "password")
     redis = Doc("ops/redis/redis.conf")
-    redis.add("bind 0.0.0.0", "port 6379", "# Require clients to issue AUTH <PASSWORD> before processing any other", "# commands.")
+    redis.add(
+        "bind 0.0.0.0",
+        "port 6379",
+        "# Require clients to issue AUTH <PASSWORD> before processing any other",
+        "# commands.",
+    )
     redis.safe("# requirepass foobared", "example-key")
     redis.secret(f"requirepass {v.passphrase()}", "password")
     redis.add("maxmemory 2gb")
@@ -706,7 +912,7 @@ def laravel(v: Values) -> list[Doc]:
     env.safe("REDIS_PASSWORD=null", "placeholder")
     env.secret(f"PUSHER_APP_SECRET={v.hex(20)}", "api-token")
     env.safe("PUSHER_APP_KEY=${PUSHER_KEY}", "reference")
-    env.safe("VITE_PUSHER_APP_KEY=\"${PUSHER_APP_KEY}\"", "reference")
+    env.safe('VITE_PUSHER_APP_KEY="${PUSHER_APP_KEY}"', "reference")
     cfg = Doc("portal/config/services.php")
     cfg.add("<?php", "", "return [", "    'mailgun' => [", "        'domain' => env('MAILGUN_DOMAIN'),")
     cfg.safe("        'secret' => env('MAILGUN_SECRET'),", "reference")
@@ -768,9 +974,23 @@ def gradle(v: Values) -> list[Doc]:
     props.add("signing.secretKeyRingFile=/home/ci/.gnupg/secring.gpg")
     props.secret(f"ossrhPassword={v.generated(18)}", "password")
     kts = Doc("sdk/build.gradle.kts")
-    kts.add("publishing {", "    repositories {", "        maven {", '            url = uri("https://nexus.acme.internal/repository/releases/")', "            credentials {", '                username = "ci"')
+    kts.add(
+        "publishing {",
+        "    repositories {",
+        "        maven {",
+        '            url = uri("https://nexus.acme.internal/repository/releases/")',
+        "            credentials {",
+        '                username = "ci"',
+    )
     kts.safe('                password = System.getenv("NEXUS_PASSWORD")', "reference")
-    kts.add("            }", "        }", "        maven {", '            url = uri("https://nexus.acme.internal/repository/snapshots/")', "            credentials {", '                username = "ci"')
+    kts.add(
+        "            }",
+        "        }",
+        "        maven {",
+        '            url = uri("https://nexus.acme.internal/repository/snapshots/")',
+        "            credentials {",
+        '                username = "ci"',
+    )
     kts.secret(f'                password = "nexus-ci-{v.word()}-{v.rng.randrange(10, 99)}"', "password")
     kts.add("            }", "        }", "    }", "}")
     return [props, kts]
@@ -782,7 +1002,13 @@ def js_tests(v: Values) -> list[Doc]:
     setup.secret("process.env.JWT_SECRET = 'jest-jwt-secret';", "signing-key")
     setup.safe("process.env.API_TOKEN = process.env.CI_API_TOKEN ?? '';", "reference")
     e2e = Doc("frontend/e2e/login.spec.ts")
-    e2e.add("import { test, expect } from '@playwright/test';", "", "test('admin can log in', async ({ page }) => {", "  await page.goto('/login');", "  await page.fill('#email', 'admin@acme.example');")
+    e2e.add(
+        "import { test, expect } from '@playwright/test';",
+        "",
+        "test('admin can log in', async ({ page }) => {",
+        "  await page.goto('/login');",
+        "  await page.fill('#email', 'admin@acme.example');",
+    )
     e2e.safe("  await page.fill('#password', process.env.E2E_ADMIN_PASSWORD!);", "reference")
     e2e.add("  await page.click('text=Sign in');", "});", "", "test('viewer can log in', async ({ page }) => {")
     e2e.secret("  await page.fill('#password', 'viewer-pass-2024');", "password")
@@ -796,19 +1022,41 @@ def js_tests(v: Values) -> list[Doc]:
     k6.add("import http from 'k6/http';", "")
     k6.safe("const TOKEN = __ENV.LOAD_TEST_TOKEN;", "reference")
     k6.add("export default function () {")
-    k6.secret(f"  http.get('https://staging.acme.example/api/orders', {{ headers: {{ Authorization: 'Bearer {v.jwt({'sub': 'load-test', 'scope': 'orders:read'})}' }} }});", "jwt")
-    k6.safe("  http.get('https://staging.acme.example/api/me', { headers: { Authorization: `Bearer ${TOKEN}` } });", "reference")
+    k6.secret(
+        f"  http.get('https://staging.acme.example/api/orders', {{ headers: {{ Authorization: 'Bearer {v.jwt({'sub': 'load-test', 'scope': 'orders:read'})}' }} }});",
+        "jwt",
+    )
+    k6.safe(
+        "  http.get('https://staging.acme.example/api/me', { headers: { Authorization: `Bearer ${TOKEN}` } });",
+        "reference",
+    )
     k6.add("}")
     return [setup, e2e, cypress, k6]
 
 
 def api_specs(v: Values) -> list[Doc]:
     spec = Doc("api/openapi.yaml")
-    spec.add("openapi: 3.1.0", "info:", "  title: Orders API", "  version: 2.3.0", "components:", "  securitySchemes:", "    bearerAuth:", "      type: http")
+    spec.add(
+        "openapi: 3.1.0",
+        "info:",
+        "  title: Orders API",
+        "  version: 2.3.0",
+        "components:",
+        "  securitySchemes:",
+        "    bearerAuth:",
+        "      type: http",
+    )
     spec.safe("      scheme: bearer", "benign")
     spec.add("      bearerFormat: JWT", "    apiKeyAuth:", "      type: apiKey", "      in: header")
     spec.safe("      name: X-Api-Key", "benign")
-    spec.add("  schemas:", "    Token:", "      type: object", "      properties:", "        access_token:", "          type: string")
+    spec.add(
+        "  schemas:",
+        "    Token:",
+        "      type: object",
+        "      properties:",
+        "        access_token:",
+        "          type: string",
+    )
     spec.safe("          example: eyJhbGciOiJIUzI1NiJ9.EXAMPLE.EXAMPLE", "example-key")
     spec.add("        api_key:", "          type: string")
     spec.safe("          example: ak_live_EXAMPLE0000000000000000", "example-key")
@@ -840,7 +1088,10 @@ def logs(v: Values) -> list[Doc]:
     d = Doc("docs/incidents/2025-02-14-timeouts.md")
     d.add("# Timeouts on /v2/orders (2025-02-14)", "", "Excerpt of the gateway log:", "", "```")
     d.safe(f"2025-02-14T09:12:03Z req={v.hex(32)} GET /v2/orders auth=Bearer [REDACTED] status=504", "placeholder")
-    d.secret(f"2025-02-14T09:12:04Z req={v.hex(32)} POST /v2/login body={{\"user\":\"ops\",\"password\":\"{v.passphrase()}\"}} status=200", "password")
+    d.secret(
+        f'2025-02-14T09:12:04Z req={v.hex(32)} POST /v2/login body={{"user":"ops","password":"{v.passphrase()}"}} status=200',
+        "password",
+    )
     d.safe(f"2025-02-14T09:12:05Z trace_id={v.hex(32)} span_id={v.hex(16)} upstream=orders", "random-id")
     d.add("```", "", "The password in the excerpt above was rotated the same day.")
     return [d]
@@ -856,7 +1107,9 @@ def other_languages(v: Values) -> list[Doc]:
     cs = Doc("Acme.Orders/Services/PartnerClient.cs")
     cs.add("namespace Acme.Orders.Services;", "", "public sealed class PartnerClient", "{")
     cs.secret(f'    private const string ApiKey = "{v.alnum(32)}";', "api-token")
-    cs.safe('    private readonly string _secret = Environment.GetEnvironmentVariable("PARTNER_SECRET") ?? "";', "reference")
+    cs.safe(
+        '    private readonly string _secret = Environment.GetEnvironmentVariable("PARTNER_SECRET") ?? "";', "reference"
+    )
     cs.safe('    private const string ApiKeyHeader = "X-Partner-Key";', "benign")
     cs.add("}")
     toml = Doc("services/directory/config/ldap.toml")
@@ -871,7 +1124,15 @@ def other_languages(v: Values) -> list[Doc]:
     ci.safe("  SECRET_DETECTION_EXCLUDED_PATHS: tests/", "benign")
     ci.add("", "test:", "  script:", "    - make test")
     circle = Doc(".circleci/config.yml")
-    circle.add("version: 2.1", "jobs:", "  build:", "    docker:", "      - image: cimg/python:3.12", "        auth:", "          username: acme")
+    circle.add(
+        "version: 2.1",
+        "jobs:",
+        "  build:",
+        "    docker:",
+        "      - image: cimg/python:3.12",
+        "        auth:",
+        "          username: acme",
+    )
     circle.safe("          password: $DOCKERHUB_PASSWORD", "reference")
     circle.add("    environment:")
     circle.secret(f"      COVERALLS_REPO_TOKEN: {v.alnum(32)}", "api-token")
@@ -883,9 +1144,14 @@ def encrypted_and_templated(v: Values) -> list[Doc]:
     sops = Doc("infra/helm/payments/secrets.prod.yaml")
     sops.safe(f"dbPassword: ENC[AES256_GCM,data:{v.b64(18)},iv:{v.b64(32)},tag:{v.b64(16)},type:str]", "reference")
     sops.safe(f"stripeKey: ENC[AES256_GCM,data:{v.b64(40)},iv:{v.b64(32)},tag:{v.b64(16)},type:str]", "reference")
-    sops.add("sops:", "    kms:", f"        - arn: arn:aws:kms:eu-west-1:{v.chars(DIGITS, 12)}:alias/sops", "    version: 3.9.1")
+    sops.add(
+        "sops:",
+        "    kms:",
+        f"        - arn: arn:aws:kms:eu-west-1:{v.chars(DIGITS, 12)}:alias/sops",
+        "    version: 3.9.1",
+    )
     tpl = Doc("charts/orders/templates/secret.yaml")
-    tpl.add("apiVersion: v1", "kind: Secret", "metadata:", "  name: {{ include \"orders.fullname\" . }}", "data:")
+    tpl.add("apiVersion: v1", "kind: Secret", "metadata:", '  name: {{ include "orders.fullname" . }}', "data:")
     tpl.safe("  password: {{ .Values.db.password | b64enc | quote }}", "reference")
     tpl.safe('  apiKey: {{ required "apiKey is required" .Values.apiKey | b64enc }}', "reference")
     ext = Doc("charts/orders/templates/externalsecret.yaml")
@@ -904,11 +1170,17 @@ def saas_configs(v: Values) -> list[Doc]:
     flags.add('  "offline": false', "}")
     sentry = Doc("services/catalog/sentry.properties")
     sentry.add("defaults.url=https://sentry.io/", "defaults.org=acme", "defaults.project=catalog")
-    claims = base64.b64encode(json.dumps({"iat": 1739000000, "url": "https://sentry.io", "org": "acme"}).encode()).decode().rstrip("=")
+    claims = (
+        base64.b64encode(json.dumps({"iat": 1739000000, "url": "https://sentry.io", "org": "acme"}).encode())
+        .decode()
+        .rstrip("=")
+    )
     sentry.secret(f"auth.token=sntrys_{claims}_{v.chars(ALNUM, 43)}", "api-token")
     client = Doc("frontend/sentry.client.config.ts")
     client.add("import * as Sentry from '@sentry/nextjs';", "", "Sentry.init({")
-    client.safe(f"  dsn: 'https://{v.hex(32)}@o{v.chars(DIGITS, 6)}.ingest.sentry.io/{v.chars(DIGITS, 7)}',", "public-key")
+    client.safe(
+        f"  dsn: 'https://{v.hex(32)}@o{v.chars(DIGITS, 6)}.ingest.sentry.io/{v.chars(DIGITS, 7)}',", "public-key"
+    )
     client.add("  tracesSampleRate: 0.1,", "});")
     oauth = Doc("services/auth/config/oauth-apps.yaml")
     oauth.add("github:")
@@ -918,21 +1190,35 @@ def saas_configs(v: Values) -> list[Doc]:
     oauth.safe("  client_id: orders-api", "benign")
     oauth.secret(f"  client_secret: {v.uuid()}", "api-token")
     oauth.add("google:")
-    oauth.safe(f"  client_id: {v.chars(DIGITS, 12)}-{v.chars(LOWER + DIGITS, 32)}.apps.googleusercontent.com", "random-id")
+    oauth.safe(
+        f"  client_id: {v.chars(DIGITS, 12)}-{v.chars(LOWER + DIGITS, 32)}.apps.googleusercontent.com", "random-id"
+    )
     oauth.secret(f"  client_secret: GOCSPX-{v.chars(ALNUM + '_-', 28)}", "api-token")
     realm = Doc("services/auth/config/realm-export.json")
     realm.add("{", '  "realm": "acme",', '  "clients": [', "    {", '      "clientId": "reports",')
     realm.safe('      "secret": "**********",', "placeholder")
-    realm.add("      \"publicClient\": false", "    }", "  ]", "}")
+    realm.add('      "publicClient": false', "    }", "  ]", "}")
     return [flags, sentry, client, oauth, realm]
 
 
 def seeding_code(v: Values) -> list[Doc]:
     mig = Doc("shop-api/accounts/migrations/0042_seed_admin.py")
-    mig.add("from django.db import migrations", "", "", "def seed(apps, schema_editor):", '    User = apps.get_model("accounts", "User")')
+    mig.add(
+        "from django.db import migrations",
+        "",
+        "",
+        "def seed(apps, schema_editor):",
+        '    User = apps.get_model("accounts", "User")',
+    )
     mig.secret(f'    User.objects.create_superuser("ops-admin", "ops@acme.example", "{v.passphrase("!")}")', "password")
     mig.safe('    User.objects.create_user("viewer", "viewer@acme.example", password=None)', "placeholder")
-    mig.add("", "", "class Migration(migrations.Migration):", '    dependencies = [("accounts", "0041_user_locale")]', "    operations = [migrations.RunPython(seed)]")
+    mig.add(
+        "",
+        "",
+        "class Migration(migrations.Migration):",
+        '    dependencies = [("accounts", "0041_user_locale")]',
+        "    operations = [migrations.RunPython(seed)]",
+    )
     prov = Doc("scripts/provision_users.py")
     prov.add('"""Create the service accounts of the reporting cluster."""', "", "ACCOUNTS = [")
     for user in ("svc-reporting", "svc-exports", "svc-audit"):
@@ -941,8 +1227,13 @@ def seeding_code(v: Values) -> list[Doc]:
     prov.safe("    create_user(name, password=secret)", "reference")
     fixtures = Doc("shop-api/accounts/fixtures/users.json")
     fixtures.add("[")
-    fixtures.safe(f'  {{"model": "accounts.user", "pk": 1, "fields": {{"username": "qa", "password": "pbkdf2_sha256$870000${v.alnum(22)}${v.b64(32)}"}}}},', "hash")
-    fixtures.secret('  {"model": "accounts.user", "pk": 2, "fields": {"username": "qa2", "password": "qa2-password"}}', "password")
+    fixtures.safe(
+        f'  {{"model": "accounts.user", "pk": 1, "fields": {{"username": "qa", "password": "pbkdf2_sha256$870000${v.alnum(22)}${v.b64(32)}"}}}},',
+        "hash",
+    )
+    fixtures.secret(
+        '  {"model": "accounts.user", "pk": 2, "fields": {"username": "qa2", "password": "qa2-password"}}', "password"
+    )
     fixtures.add("]")
     conftest = Doc("shop-api/conftest.py")
     conftest.add("import os", "")
@@ -950,7 +1241,9 @@ def seeding_code(v: Values) -> list[Doc]:
     conftest.safe('os.environ.setdefault("STRIPE_LIVE_SECRET", "sk_live_dummy")', "fake-fixture")
     conftest.safe('os.environ.setdefault("SHOP_PG_PASSWORD", os.environ.get("CI_PG_PASSWORD", ""))', "reference")
     vagrant = Doc("ops/vagrant/Vagrantfile")
-    vagrant.add('Vagrant.configure("2") do |config|', '  config.vm.box = "ubuntu/jammy64"', '  config.ssh.username = "vagrant"')
+    vagrant.add(
+        'Vagrant.configure("2") do |config|', '  config.vm.box = "ubuntu/jammy64"', '  config.ssh.username = "vagrant"'
+    )
     vagrant.secret('  config.ssh.password = "vagrant"', "password")
     vagrant.add("end")
     return [mig, prov, fixtures, conftest, vagrant]
@@ -968,14 +1261,25 @@ def infra_misc(v: Values) -> list[Doc]:
     hocon.add('play.http.secret.key = "changeme"')
     hocon.labels[1] = (False, "placeholder")
     hocon.safe("play.http.secret.key = ${?APPLICATION_SECRET}", "reference")
-    hocon.add('db.default.driver = "org.postgresql.Driver"', 'db.default.url = "jdbc:postgresql://pg.acme.internal/recs"', 'db.default.username = "recs"')
+    hocon.add(
+        'db.default.driver = "org.postgresql.Driver"',
+        'db.default.url = "jdbc:postgresql://pg.acme.internal/recs"',
+        'db.default.username = "recs"',
+    )
     hocon.secret(f'db.default.password = "{v.generated(18)}"', "password")
     agent = Doc("ops/vault/agent.hcl")
-    agent.add('vault {', '  address = "https://vault.acme.internal:8200"', "}", "auto_auth {", '  method "approle" {', "    config = {")
+    agent.add(
+        "vault {",
+        '  address = "https://vault.acme.internal:8200"',
+        "}",
+        "auto_auth {",
+        '  method "approle" {',
+        "    config = {",
+    )
     agent.safe('      role_id_file_path   = "/etc/vault/role-id"', "reference")
     agent.safe('      secret_id_file_path = "/etc/vault/secret-id"', "reference")
     agent.add("    }", "  }", "}")
-    agent.secret(f'# bootstrap token used once during migration: {v.token("vault")}', "api-token")
+    agent.secret(f"# bootstrap token used once during migration: {v.token('vault')}", "api-token")
     vapid = Doc("frontend/src/push/keys.ts")
     vapid.safe(f"export const PUBLIC_VAPID_KEY = 'B{v.b64(64, True, False)}';", "public-key")
     vapid.secret(f"const VAPID_PRIVATE_KEY = '{v.b64(32, True, False)}';", "private-key")
@@ -989,7 +1293,9 @@ def infra_misc(v: Values) -> list[Doc]:
     apidoc.add("# Authentication", "", "Send your key in the `X-Api-Key` header:", "", "```sh")
     apidoc.safe('curl -H "X-Api-Key: $ACME_API_KEY" https://api.acme-retail.example/v2/orders', "reference")
     apidoc.add("```", "", "The staging key below is shared by the QA team:", "", "```sh")
-    apidoc.secret(f'curl -H "X-Api-Key: ak_stg_{v.alnum(32)}" https://staging.acme-retail.example/v2/orders', "api-token")
+    apidoc.secret(
+        f'curl -H "X-Api-Key: ak_stg_{v.alnum(32)}" https://staging.acme-retail.example/v2/orders', "api-token"
+    )
     apidoc.add("```")
     return [gh, hocon, agent, vapid, http, apidoc]
 
@@ -1004,8 +1310,12 @@ def assets_and_text(v: Values) -> list[Doc]:
     css.safe(f"  src: url(data:font/woff2;base64,d09GMgABAAAAA{v.b64(80)}) format('woff2');", "base64-image")
     css.add("}")
     po = Doc("frontend/src/locales/fr.po")
-    for msgid, msgstr in (("Password", "Mot de passe"), ("Your API token has expired", "Votre jeton d'API a expiré"),
-                          ("Secret key", "Clé secrète"), ("Reset password", "Réinitialiser le mot de passe")):
+    for msgid, msgstr in (
+        ("Password", "Mot de passe"),
+        ("Your API token has expired", "Votre jeton d'API a expiré"),
+        ("Secret key", "Clé secrète"),
+        ("Reset password", "Réinitialiser le mot de passe"),
+    ):
         po.add(f'msgid "{msgid}"')
         po.safe(f'msgstr "{msgstr}"', "i18n")
         po.add("")
@@ -1030,10 +1340,22 @@ def assets_and_text(v: Values) -> list[Doc]:
 
 def crypto_and_network(v: Values) -> list[Doc]:
     vectors = Doc("internal/crypto/hmac_test.go")
-    vectors.add("package crypto", "", 'import "testing"', "", "// RFC 4231 test case 2 and a local vector.", "func TestHMAC(t *testing.T) {")
+    vectors.add(
+        "package crypto",
+        "",
+        'import "testing"',
+        "",
+        "// RFC 4231 test case 2 and a local vector.",
+        "func TestHMAC(t *testing.T) {",
+    )
     vectors.safe('\tkey := "000102030405060708090a0b0c0d0e0f"', "fake-fixture")
     vectors.safe(f'\twant := "{v.hex(64)}"', "hash")
-    vectors.add("\tif got := Sign(key, \"what do ya want for nothing?\"); got != want {", "\t\tt.Fatalf(\"got %s\", got)", "\t}", "}")
+    vectors.add(
+        '\tif got := Sign(key, "what do ya want for nothing?"); got != want {',
+        '\t\tt.Fatalf("got %s", got)',
+        "\t}",
+        "}",
+    )
     wg = Doc("ops/wireguard/wg0.conf")
     wg.add("[Interface]", "Address = 10.8.0.1/24", "ListenPort = 51820")
     wg.secret(f"PrivateKey = {v.b64(32)}", "private-key")
@@ -1046,17 +1368,29 @@ def crypto_and_network(v: Values) -> list[Doc]:
     mosquitto.safe("password_file /etc/mosquitto/passwd", "reference")
     mosquitto.safe("cafile /etc/mosquitto/certs/ca.pem", "benign")
     dependabot = Doc(".github/dependabot.yml")
-    dependabot.add("version: 2", "registries:", "  npm-github:", "    type: npm-registry", "    url: https://npm.pkg.github.com")
+    dependabot.add(
+        "version: 2", "registries:", "  npm-github:", "    type: npm-registry", "    url: https://npm.pkg.github.com"
+    )
     dependabot.safe("    token: ${{secrets.DEPENDABOT_PACKAGES_TOKEN}}", "reference")
-    dependabot.add("updates:", "  - package-ecosystem: npm", "    directory: /frontend", "    schedule:", "      interval: weekly")
+    dependabot.add(
+        "updates:", "  - package-ecosystem: npm", "    directory: /frontend", "    schedule:", "      interval: weekly"
+    )
     return [vectors, wg, mosquitto, dependabot]
 
 
 def cloudformation(v: Values) -> list[Doc]:
     d = Doc("infra/cloudformation/reporting-db.yaml")
-    d.add("AWSTemplateFormatVersion: '2010-09-09'", "Parameters:", "  DBPassword:", "    Type: String", "    NoEcho: true")
+    d.add(
+        "AWSTemplateFormatVersion: '2010-09-09'", "Parameters:", "  DBPassword:", "    Type: String", "    NoEcho: true"
+    )
     d.secret(f'    Default: "{v.passphrase()}"', "password")
-    d.add("Resources:", "  ReportingDB:", "    Type: AWS::RDS::DBInstance", "    Properties:", "      MasterUsername: reporting")
+    d.add(
+        "Resources:",
+        "  ReportingDB:",
+        "    Type: AWS::RDS::DBInstance",
+        "    Properties:",
+        "      MasterUsername: reporting",
+    )
     d.safe("      MasterUserPassword: !Ref DBPassword", "reference")
     d.add("  AuditDB:", "    Type: AWS::RDS::DBInstance", "    Properties:")
     d.safe("      MasterUserPassword: '{{resolve:secretsmanager:prod/audit-db:SecretString:password}}'", "reference")
@@ -1065,7 +1399,14 @@ def cloudformation(v: Values) -> list[Doc]:
 
 def mobile_and_docs(v: Values) -> list[Doc]:
     plist = Doc("mobile/ios/Courier/Info.plist")
-    plist.add('<?xml version="1.0" encoding="UTF-8"?>', "<plist version=\"1.0\">", "<dict>", "  <key>CFBundleName</key>", "  <string>Courier</string>", "  <key>GMSApiKey</key>")
+    plist.add(
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<plist version="1.0">',
+        "<dict>",
+        "  <key>CFBundleName</key>",
+        "  <string>Courier</string>",
+        "  <key>GMSApiKey</key>",
+    )
     plist.secret(f"  <string>{v.token('google-api')}</string>", "api-token")
     plist.add("  <key>AnalyticsKey</key>")
     plist.safe("  <string>$(ANALYTICS_KEY)</string>", "reference")
@@ -1074,7 +1415,9 @@ def mobile_and_docs(v: Values) -> list[Doc]:
     onboarding.add("# Welcome", "", "- Office Wi-Fi: `acme-guest`")
     onboarding.secret(f"- Wi-Fi password: `{v.word().capitalize()}-Guest-{v.rng.randrange(2024, 2026)}`", "password")
     onboarding.add("- Ask IT for a YubiKey on your first day.")
-    onboarding.safe("- Your VPN password is the one you chose in the self-service portal; never paste it here.", "benign")
+    onboarding.safe(
+        "- Your VPN password is the one you chose in the self-service portal; never paste it here.", "benign"
+    )
     pkg = Doc("tools/db/package.json")
     pkg.add("{", '  "name": "db-tools",', '  "private": true,', '  "scripts": {')
     pkg.secret('    "db:reset": "PGPASSWORD=postgres psql -h localhost -U postgres -f reset.sql",', "password")
@@ -1109,19 +1452,67 @@ def gateway_routes(v: Values) -> list[Doc]:
     staging = Doc("services/gateway/.env.staging")
     staging.secret(f"GATEWAY_ADMIN_TOKEN={v.alnum(40)}", "api-token")
     staging.safe("GATEWAY_ADMIN_TOKEN_TTL=3600", "benign")
-    staging.secret(f"RATE_LIMIT_REDIS_URL=redis://:{v.chars(ALNUM + '-_.~', 24)}@redis-staging.acme.internal:6379/2", "connection-string")
+    staging.secret(
+        f"RATE_LIMIT_REDIS_URL=redis://:{v.chars(ALNUM + '-_.~', 24)}@redis-staging.acme.internal:6379/2",
+        "connection-string",
+    )
     staging.safe("UPSTREAM_CA_BUNDLE=/etc/ssl/certs/partners.pem", "benign")
     staging.safe("JWT_PUBLIC_KEY_URL=https://auth.acme.internal/.well-known/jwks.json", "benign")
     return [d, staging]
 
 
 SCENARIOS: tuple[Callable[[Values], list[Doc]], ...] = (
-    django_settings, django_tests, rails, helm_values, github_workflow, compose, dotenvs, terraform, android, spring,
-    go_service, frontend, docs, notebook, shell, containers, kube, dotnet, gcp, php, ansible, monitoring, nginx,
-    ssh_material, lockfiles, python_misc, sql, git_credentials, tokens_misc, kotlin_and_swift, near_misses,
-    search_and_queues, laravel, rails_secrets, docker_registry, serverless, gradle, js_tests, api_specs, aws_files,
-    logs, other_languages, encrypted_and_templated, saas_configs, seeding_code, infra_misc, assets_and_text,
-    crypto_and_network, cloudformation, mobile_and_docs, gateway_routes,
+    django_settings,
+    django_tests,
+    rails,
+    helm_values,
+    github_workflow,
+    compose,
+    dotenvs,
+    terraform,
+    android,
+    spring,
+    go_service,
+    frontend,
+    docs,
+    notebook,
+    shell,
+    containers,
+    kube,
+    dotnet,
+    gcp,
+    php,
+    ansible,
+    monitoring,
+    nginx,
+    ssh_material,
+    lockfiles,
+    python_misc,
+    sql,
+    git_credentials,
+    tokens_misc,
+    kotlin_and_swift,
+    near_misses,
+    search_and_queues,
+    laravel,
+    rails_secrets,
+    docker_registry,
+    serverless,
+    gradle,
+    js_tests,
+    api_specs,
+    aws_files,
+    logs,
+    other_languages,
+    encrypted_and_templated,
+    saas_configs,
+    seeding_code,
+    infra_misc,
+    assets_and_text,
+    crypto_and_network,
+    cloudformation,
+    mobile_and_docs,
+    gateway_routes,
 )
 
 
@@ -1182,7 +1573,9 @@ def _detect_secrets_firings(files: Path, docs: list[Doc]) -> list[str]:
                 for secrets in collection.data.values():
                     for secret in secrets:
                         if secret.line_number not in doc.labels:
-                            problems.append(f"{doc.path}:{secret.line_number}: detect-secrets {secret.type} fires, no label")
+                            problems.append(
+                                f"{doc.path}:{secret.line_number}: detect-secrets {secret.type} fires, no label"
+                            )
     finally:
         os.chdir(cwd)
     return problems
@@ -1198,13 +1591,19 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             write(docs, Path(tmp))
             same = _same_tree(Path(tmp), HERE)
-        print("make_devset: the committed devset is up to date" if same else "make_devset: the committed devset differs; regenerate it")
+        print(
+            "make_devset: the committed devset is up to date"
+            if same
+            else "make_devset: the committed devset differs; regenerate it"
+        )
         return 0 if same else 1
     write(docs, args.out)
     problems = unlabelled_firings(args.out, docs)
     labels = [lab for d in docs for lab in d.labels.values()]
     positives = sum(1 for label, _ in labels if label)
-    print(f"make_devset: {len(docs)} files, {len(labels)} labelled lines ({positives} secrets, {len(labels) - positives} traps)")
+    print(
+        f"make_devset: {len(docs)} files, {len(labels)} labelled lines ({positives} secrets, {len(labels) - positives} traps)"
+    )
     for problem in problems:
         print(f"  {problem}", file=sys.stderr)
     return 1 if problems else 0

@@ -133,7 +133,10 @@ def test_same_seed_gives_identical_bytes_in_another_process(built: Path, tmp_pat
     )
     subprocess.run(
         [sys.executable, "-c", code, "build", "--config", str(CI_CONFIG), "--out", str(tmp_path), "--no-progress"],
-        check=True, env=env, capture_output=True, cwd=REPO,
+        check=True,
+        env=env,
+        capture_output=True,
+        cwd=REPO,
     )
     for name in OUTPUTS:
         assert (tmp_path / name).read_bytes() == (built / name).read_bytes(), name
@@ -180,7 +183,9 @@ def test_leakage_guard_drops_val_and_test_secrets_seen_in_train() -> None:
 def test_a_build_that_cannot_meet_the_hard_negative_share_fails(tmp_path: Path) -> None:
     config = tmp_path / "strict.yaml"
     config.write_text("seed: 3\nexamples: 60\nmin_hard_negative_share: 1.0\n", encoding="utf-8")
-    result = CliRunner().invoke(data_group, ["build", "--config", str(config), "--out", str(tmp_path / "out"), "--no-progress"])
+    result = CliRunner().invoke(
+        data_group, ["build", "--config", str(config), "--out", str(tmp_path / "out"), "--no-progress"]
+    )
     assert result.exit_code == 2
     assert "of the negatives are hard" in result.output
     assert not (tmp_path / "out" / "train.jsonl").exists()
@@ -210,6 +215,10 @@ def test_harvested_weak_negatives_go_to_their_own_file(tmp_path: Path) -> None:
     assert not any("fixture-password-1" in r["messages"][1]["content"] for r in harvested)
     manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
     assert manifest["counts"]["harvested"]["examples"] == len(harvested)
-    assert manifest["counts"]["all"]["examples"] == sum(manifest["counts"][s]["examples"] for s in ("train", "val", "test"))
-    validate = CliRunner().invoke(data_group, ["validate", *(str(out / f"{s}.jsonl") for s in ("train", "val", "test", "harvested"))])
+    assert manifest["counts"]["all"]["examples"] == sum(
+        manifest["counts"][s]["examples"] for s in ("train", "val", "test")
+    )
+    validate = CliRunner().invoke(
+        data_group, ["validate", *(str(out / f"{s}.jsonl") for s in ("train", "val", "test", "harvested"))]
+    )
     assert validate.exit_code == 0, validate.output

@@ -45,8 +45,20 @@ def test_categories_follow_the_shared_taxonomy() -> None:
         assert row["label"] == (row["category"] in SECRET_CATEGORIES)
     traps = Counter(r["category"] for r in rows if not r["label"])
     # Realistic false-positive traps of every family the policy names.
-    for family in ("placeholder", "reference", "example-key", "fake-fixture", "hash", "uuid", "public-key",
-                   "random-id", "base64-image", "minified", "i18n", "key-as-value"):
+    for family in (
+        "placeholder",
+        "reference",
+        "example-key",
+        "fake-fixture",
+        "hash",
+        "uuid",
+        "public-key",
+        "random-id",
+        "base64-image",
+        "minified",
+        "i18n",
+        "key-as-value",
+    ):
         assert traps[family] >= 1, family
 
 

@@ -23,8 +23,24 @@ from secretscan.training.data.kinds.base import SECRET_ROLES
 from secretscan.training.data.providers import HELDOUT_PROVIDERS, TRAINING_PROVIDERS, provider
 
 REQUIRED_KINDS = {
-    "python", "javascript", "typescript", "go", "java", "yaml-k8s", "yaml-ci", "yaml-compose", "json", "env",
-    "ini", "properties", "xml", "dockerfile", "shell", "terraform", "markdown", "notebook",
+    "python",
+    "javascript",
+    "typescript",
+    "go",
+    "java",
+    "yaml-k8s",
+    "yaml-ci",
+    "yaml-compose",
+    "json",
+    "env",
+    "ini",
+    "properties",
+    "xml",
+    "dockerfile",
+    "shell",
+    "terraform",
+    "markdown",
+    "notebook",
 }
 
 
@@ -119,7 +135,7 @@ def test_near_miss_twins_keep_the_context_and_flip_the_secrets() -> None:
             pairs += 1
             # Every secret crossed the boundary: the twin holds a look-alike where the original held a secret.
             assert labels != twin_labels
-            assert not any(a and b for a, b in zip(labels, twin_labels))
+            assert not any(a and b for a, b in zip(labels, twin_labels, strict=True))
     assert pairs >= 30
 
 

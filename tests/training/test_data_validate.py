@@ -158,7 +158,9 @@ def test_a_bad_label_is_caught(rows: dict[str, list[dict[str, Any]]], tmp_path: 
         (lambda r: r["meta"].update(secret_hash="hunter2"), "meta"),
     ],
 )
-def test_schema_defects_are_caught(rows: dict[str, list[dict[str, Any]]], tmp_path: Path, mutate: Any, kind: str) -> None:
+def test_schema_defects_are_caught(
+    rows: dict[str, list[dict[str, Any]]], tmp_path: Path, mutate: Any, kind: str
+) -> None:
     broken = copy.deepcopy(rows)
     mutate(broken["test"][0])
     code, output = _validate(tmp_path, broken)

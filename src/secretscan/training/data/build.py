@@ -167,7 +167,9 @@ def build_dataset(config: DataConfig, out_dir: Path, progress: bool = False) -> 
     if config.harvest is not None and config.harvest.roots:
         from secretscan.training.data.harvest import harvest_rows
 
-        rows = harvest_rows(config.harvest, config.context_lines, excluded_secrets={r["meta"]["secret_hash"] for r in _all(splits)})
+        rows = harvest_rows(
+            config.harvest, config.context_lines, excluded_secrets={r["meta"]["secret_hash"] for r in _all(splits)}
+        )
         hashes["harvested.jsonl"] = write_jsonl(out_dir / "harvested.jsonl", rows)
         harvested = len(rows)
         stats = summarize({**splits, "harvested": rows})

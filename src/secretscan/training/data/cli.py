@@ -42,7 +42,9 @@ def data_group() -> None:
     show_default=True,
     help="Data config (YAML).",
 )
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"), show_default=True)
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"), show_default=True
+)
 @click.option(
     "--harvest",
     "harvest_roots",
@@ -84,10 +86,20 @@ def build_command(config_path: Path, out_dir: Path, harvest_roots: tuple[Path, .
 
 @data_group.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--near-threshold", type=click.FloatRange(0.5, 1.0), default=0.9, show_default=True,
-              help="MinHash Jaccard similarity at which two prompts count as near-identical.")
-@click.option("--max-chars", type=click.IntRange(50), default=1500, show_default=True,
-              help="Longest allowed user prompt, in characters.")
+@click.option(
+    "--near-threshold",
+    type=click.FloatRange(0.5, 1.0),
+    default=0.9,
+    show_default=True,
+    help="MinHash Jaccard similarity at which two prompts count as near-identical.",
+)
+@click.option(
+    "--max-chars",
+    type=click.IntRange(50),
+    default=1500,
+    show_default=True,
+    help="Longest allowed user prompt, in characters.",
+)
 def validate_command(files: tuple[Path, ...], near_threshold: float, max_chars: int) -> None:
     """Check JSONL files: schema, labels, lengths, balance, duplicates and train/val/test leakage."""
 

@@ -13,7 +13,13 @@ from secretscan.training.data.kinds.base import ROLES
 # Negative categories a secret slot (password, token…) can be filled with instead of a secret.
 # (Not hashes or UUIDs: a UUID assigned to a password is that password.)
 SLOT_NEGATIVES = (
-    "placeholder", "reference", "example-key", "fake-fixture", "key-as-value", "instruction", "literal-reference",
+    "placeholder",
+    "reference",
+    "example-key",
+    "fake-fixture",
+    "key-as-value",
+    "instruction",
+    "literal-reference",
 )
 
 
@@ -41,8 +47,18 @@ class GeneratorConfig:
     max_slots: int = 4
     roles: dict[str, float] = field(
         default_factory=lambda: {
-            "password": 0.2, "token": 0.22, "key": 0.09, "conn": 0.09, "header": 0.06, "pem": 0.03,
-            "id": 0.15, "public": 0.06, "blob": 0.03, "i18n": 0.03, "minified": 0.01, "benign": 0.05,
+            "password": 0.2,
+            "token": 0.22,
+            "key": 0.09,
+            "conn": 0.09,
+            "header": 0.06,
+            "pem": 0.03,
+            "id": 0.15,
+            "public": 0.06,
+            "blob": 0.03,
+            "i18n": 0.03,
+            "minified": 0.01,
+            "benign": 0.05,
         }
     )
     # P(a secret slot holds a secret); the rest get a negative from `negatives`. Most look-alikes are dropped by
@@ -50,8 +66,13 @@ class GeneratorConfig:
     positive_rate: float = 0.2
     negatives: dict[str, float] = field(
         default_factory=lambda: {
-            "placeholder": 0.2, "reference": 0.2, "example-key": 0.08, "fake-fixture": 0.1, "key-as-value": 0.1,
-            "instruction": 0.12, "literal-reference": 0.14,
+            "placeholder": 0.2,
+            "reference": 0.2,
+            "example-key": 0.08,
+            "fake-fixture": 0.1,
+            "key-as-value": 0.1,
+            "instruction": 0.12,
+            "literal-reference": 0.14,
         }
     )
     # P(a file gets a near-miss twin: the same file with every secret slot flipped secret <-> look-alike).
@@ -61,7 +82,11 @@ class GeneratorConfig:
         _check_weights("generator.kinds", self.kinds, tuple(KINDS))
         _check_weights("generator.roles", self.roles, ROLES)
         _check_weights("generator.negatives", self.negatives, SLOT_NEGATIVES)
-        if not (isinstance(self.min_slots, int) and isinstance(self.max_slots, int) and 1 <= self.min_slots <= self.max_slots <= 12):
+        if not (
+            isinstance(self.min_slots, int)
+            and isinstance(self.max_slots, int)
+            and 1 <= self.min_slots <= self.max_slots <= 12
+        ):
             raise ConfigError("generator: need 1 <= min_slots <= max_slots <= 12")
         _share("generator.positive_rate", self.positive_rate)
         _share("generator.near_miss_rate", self.near_miss_rate)
@@ -197,6 +222,7 @@ def load_data_config(path: Path) -> DataConfig:
 
 def config_to_mapping(config: DataConfig) -> dict[str, Any]:
     """Plain data for the build manifest (tuples become lists, so it round-trips through YAML/JSON)."""
+
     def plain(value: Any) -> Any:
         if isinstance(value, tuple):
             return [plain(v) for v in value]

@@ -72,7 +72,9 @@ class NearDuplicateIndex:
 
     def find(self, probe: Probe) -> str | None:
         """The first (in insertion order) indexed key whose similarity reaches the threshold."""
-        hits = [key for key in self._lsh.query(probe.signature) if jaccard(self._grams[key], probe.grams) >= self.threshold]
+        hits = [
+            key for key in self._lsh.query(probe.signature) if jaccard(self._grams[key], probe.grams) >= self.threshold
+        ]
         return min(hits, key=self._order.__getitem__) if hits else None
 
     def add(self, key: str, probe: Probe) -> None:

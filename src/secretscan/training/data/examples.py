@@ -102,7 +102,5 @@ def label_file(file: GeneratedFile, excluded: Counter[str], keep_filtered: bool 
             continue
         else:
             label, category = planted.value.label, planted.value.category
-        examples.append(
-            Example(candidate, label, category, file.kind, "synthetic", file.paired, file.group, reason)
-        )
+        examples.append(Example(candidate, label, category, file.kind, "synthetic", file.paired, file.group, reason))
     return examples

@@ -20,31 +20,109 @@ from secretscan.training.data.rand import pick, weighted
 
 # Training vocabulary. The dev benchmark (benchmarks/devset/make_devset.py) uses its own names and templates.
 PASSWORD_NAMES = (
-    "PASSWORD", "DB_PASSWORD", "DATABASE_PASSWORD", "POSTGRES_PASSWORD", "MYSQL_ROOT_PASSWORD", "ADMIN_PASSWORD",
-    "SMTP_PASSWORD", "REDIS_PASSWORD", "LDAP_BIND_PASSWORD", "KEYSTORE_PASSWORD", "RABBITMQ_DEFAULT_PASS", "DB_PASS",
-    "PASSWD", "ROOT_PASSWORD", "MAIL_PASSWORD", "FTP_PASSWORD", "SA_PASSWORD", "ELASTIC_PASSWORD", "PG_PASS",
-    "SERVICE_PASSWORD", "BASIC_AUTH_PASSWORD", "PROXY_PASSWORD", "REGISTRY_PASSWORD", "USER_PASSWORD",
+    "PASSWORD",
+    "DB_PASSWORD",
+    "DATABASE_PASSWORD",
+    "POSTGRES_PASSWORD",
+    "MYSQL_ROOT_PASSWORD",
+    "ADMIN_PASSWORD",
+    "SMTP_PASSWORD",
+    "REDIS_PASSWORD",
+    "LDAP_BIND_PASSWORD",
+    "KEYSTORE_PASSWORD",
+    "RABBITMQ_DEFAULT_PASS",
+    "DB_PASS",
+    "PASSWD",
+    "ROOT_PASSWORD",
+    "MAIL_PASSWORD",
+    "FTP_PASSWORD",
+    "SA_PASSWORD",
+    "ELASTIC_PASSWORD",
+    "PG_PASS",
+    "SERVICE_PASSWORD",
+    "BASIC_AUTH_PASSWORD",
+    "PROXY_PASSWORD",
+    "REGISTRY_PASSWORD",
+    "USER_PASSWORD",
 )
 TOKEN_NAMES = (
-    "API_KEY", "API_TOKEN", "ACCESS_TOKEN", "AUTH_TOKEN", "CLIENT_SECRET", "APP_SECRET", "SERVICE_TOKEN",
-    "BEARER_TOKEN", "PRIVATE_TOKEN", "SECRET", "ACCESS_KEY", "REFRESH_TOKEN", "PARTNER_API_KEY", "INTERNAL_API_KEY",
-    "ADMIN_TOKEN", "DEPLOY_TOKEN", "METRICS_API_KEY", "X_API_KEY", "INGEST_KEY", "SECRET_TOKEN",
+    "API_KEY",
+    "API_TOKEN",
+    "ACCESS_TOKEN",
+    "AUTH_TOKEN",
+    "CLIENT_SECRET",
+    "APP_SECRET",
+    "SERVICE_TOKEN",
+    "BEARER_TOKEN",
+    "PRIVATE_TOKEN",
+    "SECRET",
+    "ACCESS_KEY",
+    "REFRESH_TOKEN",
+    "PARTNER_API_KEY",
+    "INTERNAL_API_KEY",
+    "ADMIN_TOKEN",
+    "DEPLOY_TOKEN",
+    "METRICS_API_KEY",
+    "X_API_KEY",
+    "INGEST_KEY",
+    "SECRET_TOKEN",
 )
 JWT_NAMES = ("ACCESS_TOKEN", "JWT", "AUTH_TOKEN", "ID_TOKEN", "SERVICE_JWT", "SESSION_TOKEN")
 KEY_NAMES = (
-    "SECRET_KEY", "JWT_SECRET", "SIGNING_KEY", "HMAC_KEY", "ENCRYPTION_KEY", "SESSION_SECRET", "COOKIE_SECRET",
-    "WEBHOOK_SECRET", "OTP_SECRET", "TOTP_SEED", "PASSWORD_SALT", "APP_KEY", "MASTER_KEY", "JWT_SIGNING_KEY",
-    "CSRF_SECRET", "FERNET_KEY", "AES_KEY", "HASH_SALT",
+    "SECRET_KEY",
+    "JWT_SECRET",
+    "SIGNING_KEY",
+    "HMAC_KEY",
+    "ENCRYPTION_KEY",
+    "SESSION_SECRET",
+    "COOKIE_SECRET",
+    "WEBHOOK_SECRET",
+    "OTP_SECRET",
+    "TOTP_SEED",
+    "PASSWORD_SALT",
+    "APP_KEY",
+    "MASTER_KEY",
+    "JWT_SIGNING_KEY",
+    "CSRF_SECRET",
+    "FERNET_KEY",
+    "AES_KEY",
+    "HASH_SALT",
 )
 CONN_NAMES = (
-    "DATABASE_URL", "DB_URL", "REDIS_URL", "MONGO_URI", "MONGODB_URI", "CONNECTION_STRING", "AMQP_URL",
-    "SQLALCHEMY_DATABASE_URI", "BROKER_URL", "CELERY_BROKER_URL", "DSN", "DB_DSN", "JDBC_URL", "CACHE_URL",
+    "DATABASE_URL",
+    "DB_URL",
+    "REDIS_URL",
+    "MONGO_URI",
+    "MONGODB_URI",
+    "CONNECTION_STRING",
+    "AMQP_URL",
+    "SQLALCHEMY_DATABASE_URI",
+    "BROKER_URL",
+    "CELERY_BROKER_URL",
+    "DSN",
+    "DB_DSN",
+    "JDBC_URL",
+    "CACHE_URL",
 )
 HEADER_NAMES = ("AUTHORIZATION", "AUTH_HEADER", "DEFAULT_AUTH_HEADER", "PROXY_AUTHORIZATION")
-PEM_NAMES = ("PRIVATE_KEY", "SSH_PRIVATE_KEY", "JWT_PRIVATE_KEY", "TLS_KEY", "SIGNING_PRIVATE_KEY", "SERVICE_ACCOUNT_KEY")
+PEM_NAMES = (
+    "PRIVATE_KEY",
+    "SSH_PRIVATE_KEY",
+    "JWT_PRIVATE_KEY",
+    "TLS_KEY",
+    "SIGNING_PRIVATE_KEY",
+    "SERVICE_ACCOUNT_KEY",
+)
 PUBLIC_NAMES = (
-    "PUBLIC_KEY", "SSH_PUBLIC_KEY", "STRIPE_PUBLISHABLE_KEY", "AGE_RECIPIENT", "SIGNING_PUBLIC_KEY",
-    "JWT_PUBLIC_KEY", "AUTHORIZED_KEY", "DEPLOY_KEY_PUB", "VERIFY_KEY",
+    "PUBLIC_KEY",
+    "SSH_PUBLIC_KEY",
+    "STRIPE_PUBLISHABLE_KEY",
+    "AGE_RECIPIENT",
+    "SIGNING_PUBLIC_KEY",
+    "JWT_PUBLIC_KEY",
+    "AUTHORIZED_KEY",
+    "DEPLOY_KEY_PUB",
+    "VERIFY_KEY",
 )
 BLOB_NAMES = ("LOGO", "FAVICON", "PLACEHOLDER_IMAGE", "AVATAR_DEFAULT", "ICON_DATA")
 
@@ -61,7 +139,9 @@ class GeneratedFile:
     rendered: Rendered
 
 
-def _token_slot(rng: random.Random, positive: bool, negatives: list[tuple[str, float]]) -> tuple[str, v.Value, Provider | None]:
+def _token_slot(
+    rng: random.Random, positive: bool, negatives: list[tuple[str, float]]
+) -> tuple[str, v.Value, Provider | None]:
     style = rng.random()
     prov: Provider | None = None
     if style < 0.6:
@@ -79,7 +159,9 @@ def _token_slot(rng: random.Random, positive: bool, negatives: list[tuple[str, f
     return name, value, prov
 
 
-def _secret_value(rng: random.Random, role: str, name: str, prov: Provider | None, positive: bool, negatives: list[tuple[str, float]]) -> v.Value:
+def _secret_value(
+    rng: random.Random, role: str, name: str, prov: Provider | None, positive: bool, negatives: list[tuple[str, float]]
+) -> v.Value:
     """A value for a secret slot: the secret, or a look-alike non-secret of the same shape."""
     if role == "password":
         return v.password(rng) if positive else v.slot_negative(rng, weighted(rng, negatives), name, None)
@@ -99,7 +181,11 @@ def _secret_value(rng: random.Random, role: str, name: str, prov: Provider | Non
 
 
 _ROLE_NAMES = {
-    "password": PASSWORD_NAMES, "key": KEY_NAMES, "conn": CONN_NAMES, "header": HEADER_NAMES, "pem": PEM_NAMES,
+    "password": PASSWORD_NAMES,
+    "key": KEY_NAMES,
+    "conn": CONN_NAMES,
+    "header": HEADER_NAMES,
+    "pem": PEM_NAMES,
 }
 
 
@@ -180,7 +266,10 @@ def generate_group(seed: int, index: int, config: GeneratorConfig) -> list[Gener
     twin_slots = [_flip(rng, p, negatives) for p in plans]
     # The same render seed: the same path and layout, only the values differ.
     twin = KINDS[kind].render(random.Random(render_seed), twin_slots)
-    return [GeneratedFile(index, index, kind, True, False, original), GeneratedFile(index, index, kind, True, True, twin)]
+    return [
+        GeneratedFile(index, index, kind, True, False, original),
+        GeneratedFile(index, index, kind, True, True, twin),
+    ]
 
 
 def generate_files(seed: int, config: GeneratorConfig, start: int = 0) -> Iterator[GeneratedFile]:

@@ -88,7 +88,9 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     lines = []
     for i, row in enumerate(cells):
-        lines.append("  ".join(c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths))))
+        lines.append(
+            "  ".join(c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths, strict=True)))
+        )
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -101,22 +103,44 @@ def _pct(part: int, whole: int) -> str:
 def format_stats(stats: Mapping[str, SplitStats]) -> str:
     """The tables `secretscan-train data stats` and `data build` print."""
     split_rows = [
-        (name, s.examples, s.positives, s.negatives, _pct(s.positives, s.examples), s.hard_negatives,
-         _pct(s.hard_negatives, s.negatives), s.filtered, s.near_miss, round(s.user_chars / s.examples) if s.examples else 0)
+        (
+            name,
+            s.examples,
+            s.positives,
+            s.negatives,
+            _pct(s.positives, s.examples),
+            s.hard_negatives,
+            _pct(s.hard_negatives, s.negatives),
+            s.filtered,
+            s.near_miss,
+            round(s.user_chars / s.examples) if s.examples else 0,
+        )
         for name, s in stats.items()
     ]
     header = ("split", "examples", "secret", "not", "secret%", "hard-neg", "hard%", "filtered", "near-miss", "chars")
     out = [_table(header, split_rows)]
     total = stats.get("all") or next(iter(stats.values()))
     kinds = sorted({k for k, _ in total.kinds})
-    out.append(_table(
-        ("kind", "examples", "secret", "not", "secret%"),
-        [(k, total.kinds[(k, True)] + total.kinds[(k, False)], total.kinds[(k, True)], total.kinds[(k, False)],
-          _pct(total.kinds[(k, True)], total.kinds[(k, True)] + total.kinds[(k, False)])) for k in kinds],
-    ))
+    out.append(
+        _table(
+            ("kind", "examples", "secret", "not", "secret%"),
+            [
+                (
+                    k,
+                    total.kinds[(k, True)] + total.kinds[(k, False)],
+                    total.kinds[(k, True)],
+                    total.kinds[(k, False)],
+                    _pct(total.kinds[(k, True)], total.kinds[(k, True)] + total.kinds[(k, False)]),
+                )
+                for k in kinds
+            ],
+        )
+    )
     categories = sorted({c for c, _ in total.categories}, key=lambda c: (-total.categories[(c, True)], c))
-    out.append(_table(
-        ("category", "secret", "not"),
-        [(c, total.categories[(c, True)], total.categories[(c, False)]) for c in categories],
-    ))
+    out.append(
+        _table(
+            ("category", "secret", "not"),
+            [(c, total.categories[(c, True)], total.categories[(c, False)]) for c in categories],
+        )
+    )
     return "\n\n".join(out)

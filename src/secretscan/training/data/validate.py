@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,7 +90,7 @@ def _check_row(raw: Any, where: str, split: str, limits: Limits, report: Report)
         return None
     contents = [m.get("content") for m in messages]
     if any(not isinstance(c, str) or not c.strip() for c in contents):
-        empty = [r for r, c in zip(ROLES, contents) if not isinstance(c, str) or not c.strip()]
+        empty = [r for r, c in zip(ROLES, contents, strict=True) if not isinstance(c, str) or not c.strip()]
         errors["empty_message"].append(f"{where}: empty {', '.join(empty)} message")
         return None
     system, user, answer = contents
@@ -158,7 +158,9 @@ def _duplicates(rows: Sequence[_Row], report: Report) -> None:
             continue
         earlier = first[key]
         if earlier.label != row.label:
-            report.errors["contradictory_label"].append(f"{row.where}: same prompt as {earlier.where} with the other label")
+            report.errors["contradictory_label"].append(
+                f"{row.where}: same prompt as {earlier.where} with the other label"
+            )
         else:
             report.errors["duplicate"].append(f"{row.where}: duplicate of {earlier.where}")
 

@@ -231,7 +231,9 @@ def connection_url(rng: random.Random, secret: str, scheme: str | None = None) -
     if scheme == "amqp":
         return f"amqp://{user}:{secret}@{host}:5672/{pick(rng, ('', 'vhost', 'jobs'))}"
     if scheme == "https":
-        return f"https://{user}:{secret}@{pick(rng, ('git.example-corp.net', 'registry.internal', 'nexus.corp.local'))}/"
+        return (
+            f"https://{user}:{secret}@{pick(rng, ('git.example-corp.net', 'registry.internal', 'nexus.corp.local'))}/"
+        )
     port = {"postgresql": 5432, "postgres": 5432, "mysql": 3306, "mssql": 1433}.get(scheme)
     where = f"{host}:{port}" if port else host
     return f"{scheme}://{user}:{secret}@{where}/{pick(rng, _DBS)}"
@@ -244,10 +246,7 @@ def connection_string(rng: random.Random) -> Value:
     if style <= 2:
         text = connection_url(rng, secret)
     elif style == 3:
-        text = (
-            f"Server={pick(rng, _HOSTS)};Database={pick(rng, _DBS)};User Id={pick(rng, _USERS)};"
-            f"Password={secret};"
-        )
+        text = f"Server={pick(rng, _HOSTS)};Database={pick(rng, _DBS)};User Id={pick(rng, _USERS)};Password={secret};"
     else:
         text = (
             f"jdbc:{pick(rng, ('postgresql', 'mysql'))}://{pick(rng, _HOSTS)}/{pick(rng, _DBS)}"
@@ -306,14 +305,34 @@ def placeholder(rng: random.Random, name: str) -> Value:
     if style == 1:
         return Value(pick(rng, _MASKS), False, "placeholder", "mask")
     if style == 2:
-        return Value(pick(rng, (f"your_{low}_here", f"your-{snake_to_kebab(low)}", f"YOUR_{name.upper()}")),
-                     False, "placeholder", "your")
+        return Value(
+            pick(rng, (f"your_{low}_here", f"your-{snake_to_kebab(low)}", f"YOUR_{name.upper()}")),
+            False,
+            "placeholder",
+            "your",
+        )
     if style == 3:
-        return Value(pick(rng, (f"<{snake_to_kebab(low)}>", f"<{low}>", f"<YOUR_{name.upper()}>", f"[{low}]")),
-                     False, "placeholder", "angle")
+        return Value(
+            pick(rng, (f"<{snake_to_kebab(low)}>", f"<{low}>", f"<YOUR_{name.upper()}>", f"[{low}]")),
+            False,
+            "placeholder",
+            "angle",
+        )
     if style == 4:
-        return Value(pick(rng, (f"insert-{snake_to_kebab(low)}-here", f"replace-with-{snake_to_kebab(low)}",
-                                f"set-{snake_to_kebab(low)}-in-env", f"{low}_goes_here")), False, "placeholder", "prose")
+        return Value(
+            pick(
+                rng,
+                (
+                    f"insert-{snake_to_kebab(low)}-here",
+                    f"replace-with-{snake_to_kebab(low)}",
+                    f"set-{snake_to_kebab(low)}-in-env",
+                    f"{low}_goes_here",
+                ),
+            ),
+            False,
+            "placeholder",
+            "prose",
+        )
     return Value("", False, "placeholder", "empty")
 
 
@@ -349,7 +368,15 @@ def example_key(rng: random.Random, prov: Provider | None, name: str) -> Value:
         body = chars(rng, UPPER + DIGITS if prov.prefix.isupper() else ALNUM, body_len // 2)
         return Value(f"{prov.prefix}{body}{marker}", False, "example-key", prov.name)
     low = name.lower()
-    text = pick(rng, (f"example-{snake_to_kebab(low)}", f"{marker}_{name.upper()}", f"{low}-example-123", f"{marker}{marker}{marker}"))
+    text = pick(
+        rng,
+        (
+            f"example-{snake_to_kebab(low)}",
+            f"{marker}_{name.upper()}",
+            f"{low}-example-123",
+            f"{marker}{marker}{marker}",
+        ),
+    )
     return Value(text, False, "example-key", "generic")
 
 
@@ -362,7 +389,15 @@ def fake_fixture(rng: random.Random, prov: Provider | None = None) -> Value:
     word = pick(rng, ("fake", "dummy", "mock", "not-a-real", "test-only-fake", "sample", "stub"))
     kind = pick(rng, ("token", "secret", "api-key", "password", "key"))
     return Value(
-        pick(rng, (f"{word}-{kind}", f"{word}_{kind}_{rng.randrange(100)}", f"{word}-{kind}-do-not-use", f"{word.upper()}_{kind.upper()}")),
+        pick(
+            rng,
+            (
+                f"{word}-{kind}",
+                f"{word}_{kind}_{rng.randrange(100)}",
+                f"{word}-{kind}-do-not-use",
+                f"{word.upper()}_{kind.upper()}",
+            ),
+        ),
         False,
         "fake-fixture",
         "marker",
@@ -370,10 +405,34 @@ def fake_fixture(rng: random.Random, prov: Provider | None = None) -> Value:
 
 
 # Identifier and hash values come with the key names they live under, so the pair reads naturally.
-_HASH_NAMES = ("CHECKSUM", "SHA256", "INTEGRITY", "COMMIT_SHA", "IMAGE_DIGEST", "TOKEN_HASH", "PASSWORD_SHA256",
-               "KEY_FINGERPRINT", "ETAG", "CONTENT_HASH", "LOCKFILE_HASH")
-_UUID_NAMES = ("REQUEST_ID", "TENANT_ID", "SUBSCRIPTION_ID", "CORRELATION_ID", "USER_ID", "DEVICE_ID", "CLIENT_ID",
-               "APP_ID", "IDEMPOTENCY_KEY", "API_KEY_ID", "KEY_ID", "WORKSPACE_ID", "INSTALLATION_ID")
+_HASH_NAMES = (
+    "CHECKSUM",
+    "SHA256",
+    "INTEGRITY",
+    "COMMIT_SHA",
+    "IMAGE_DIGEST",
+    "TOKEN_HASH",
+    "PASSWORD_SHA256",
+    "KEY_FINGERPRINT",
+    "ETAG",
+    "CONTENT_HASH",
+    "LOCKFILE_HASH",
+)
+_UUID_NAMES = (
+    "REQUEST_ID",
+    "TENANT_ID",
+    "SUBSCRIPTION_ID",
+    "CORRELATION_ID",
+    "USER_ID",
+    "DEVICE_ID",
+    "CLIENT_ID",
+    "APP_ID",
+    "IDEMPOTENCY_KEY",
+    "API_KEY_ID",
+    "KEY_ID",
+    "WORKSPACE_ID",
+    "INSTALLATION_ID",
+)
 
 
 def hash_value(rng: random.Random) -> tuple[str, Value]:
@@ -403,11 +462,19 @@ def random_id(rng: random.Random) -> tuple[str, Value]:
     """(key name, an identifier that looks random but grants nothing)."""
     style = rng.randrange(9)
     if style == 0:
-        return pick(rng, ("OBJECT_ID", "DOCUMENT_ID", "OWNER_ID")), Value(hexs(rng, 24), False, "random-id", "object-id")
+        return pick(rng, ("OBJECT_ID", "DOCUMENT_ID", "OWNER_ID")), Value(
+            hexs(rng, 24), False, "random-id", "object-id"
+        )
     if style == 1:
         prefix = pick(rng, ("cus_", "price_", "prod_", "pi_", "sub_", "acct_"))
-        name = {"cus_": "CUSTOMER_ID", "price_": "PRICE_ID", "prod_": "PRODUCT_ID", "pi_": "PAYMENT_INTENT_ID",
-                "sub_": "STRIPE_SUBSCRIPTION_ID", "acct_": "CONNECTED_ACCOUNT_ID"}[prefix]
+        name = {
+            "cus_": "CUSTOMER_ID",
+            "price_": "PRICE_ID",
+            "prod_": "PRODUCT_ID",
+            "pi_": "PAYMENT_INTENT_ID",
+            "sub_": "STRIPE_SUBSCRIPTION_ID",
+            "acct_": "CONNECTED_ACCOUNT_ID",
+        }[prefix]
         return name, Value(prefix + alnum(rng, 14), False, "random-id", "stripe-id")
     if style == 2:
         return pick(rng, ("TRACE_ID", "SPAN_ID", "RUN_ID")), Value(hexs(rng, 32), False, "random-id", "trace-id")
@@ -431,9 +498,19 @@ def public_key(rng: random.Random) -> Value:
     style = rng.randrange(5)
     if style == 0:
         body = "AAAAC3NzaC1lZDI1NTE5AAAAI" + b64_of_bytes(rng, 32)[:-1].rstrip("=")
-        return Value(f"ssh-ed25519 {body} {pick(rng, _NAMES)}@{pick(rng, ('laptop', 'ci', 'build-01'))}", False, "public-key", "ssh-ed25519")
+        return Value(
+            f"ssh-ed25519 {body} {pick(rng, _NAMES)}@{pick(rng, ('laptop', 'ci', 'build-01'))}",
+            False,
+            "public-key",
+            "ssh-ed25519",
+        )
     if style == 1:
-        return Value("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ" + b64_of_bytes(rng, 180).rstrip("="), False, "public-key", "ssh-rsa")
+        return Value(
+            "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ" + b64_of_bytes(rng, 180).rstrip("="),
+            False,
+            "public-key",
+            "ssh-rsa",
+        )
     if style == 2:
         return Value("pk_live_" + alnum(rng, 24), False, "public-key", "stripe-publishable")
     if style == 3:
@@ -442,16 +519,32 @@ def public_key(rng: random.Random) -> Value:
 
 
 def base64_image(rng: random.Random) -> Value:
-    head = pick(rng, (("png", "iVBORw0KGgoAAAANSUhEUgAA"), ("gif", "R0lGODlhAQABAIAAAP"), ("jpeg", "/9j/4AAQSkZJRgABAQ")))
-    return Value(f"data:image/{head[0]};base64,{head[1]}{b64_of_bytes(rng, rng.randrange(30, 60))}", False, "base64-image", head[0])
+    head = pick(
+        rng, (("png", "iVBORw0KGgoAAAANSUhEUgAA"), ("gif", "R0lGODlhAQABAIAAAP"), ("jpeg", "/9j/4AAQSkZJRgABAQ"))
+    )
+    return Value(
+        f"data:image/{head[0]};base64,{head[1]}{b64_of_bytes(rng, rng.randrange(30, 60))}",
+        False,
+        "base64-image",
+        head[0],
+    )
 
 
 _I18N = {
     "PASSWORD_LABEL": ("Password", "Mot de passe", "Passwort", "Contraseña", "Senha"),
     "TOKEN_EXPIRED": ("Your session token has expired", "Votre jeton a expiré", "Ihr Token ist abgelaufen"),
     "API_KEY_HELP": ("Enter your API key", "Saisissez votre clé API", "Geben Sie Ihren API-Schlüssel ein"),
-    "SECRET_HINT": ("Keep this secret safe", "Gardez ce secret en lieu sûr", "Bewahren Sie dieses Geheimnis sicher auf"),
-    "PASSWORD_RESET": ("Forgot your password?", "Mot de passe oublié ?", "Passwort vergessen?", "¿Olvidó su contraseña?"),
+    "SECRET_HINT": (
+        "Keep this secret safe",
+        "Gardez ce secret en lieu sûr",
+        "Bewahren Sie dieses Geheimnis sicher auf",
+    ),
+    "PASSWORD_RESET": (
+        "Forgot your password?",
+        "Mot de passe oublié ?",
+        "Passwort vergessen?",
+        "¿Olvidó su contraseña?",
+    ),
     "PASSWORD_TOO_SHORT": ("Password must be at least 12 characters", "Le mot de passe doit contenir 12 caractères"),
 }
 
@@ -481,7 +574,14 @@ _BENIGN = (
     ("TOKEN_TYPE", ("bearer", "Bearer", "access_token")),
     ("AUTH_SCHEME", ("oauth2", "basic", "digest")),
     ("API_KEY_HEADER", ("X-API-Key", "x-auth-token", "Authorization")),
-    ("TOKEN_URL", ("https://oauth2.googleapis.com/token", "https://login.microsoftonline.com/common/oauth2/v2.0/token", "/api/v1/auth/token")),
+    (
+        "TOKEN_URL",
+        (
+            "https://oauth2.googleapis.com/token",
+            "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+            "/api/v1/auth/token",
+        ),
+    ),
     ("GRANT_TYPE", ("client_credentials", "refresh_token", "authorization_code")),
     ("SECRET_NAME", ("db-credentials", "app-secrets", "prod/api/stripe")),
     ("PASSWORD_HASHER", ("pbkdf2_sha256", "argon2id", "bcrypt_sha256")),
@@ -503,10 +603,26 @@ def benign(rng: random.Random) -> tuple[str, Value]:
 
 
 _INSTRUCTIONS = (
-    "see-1password", "ask-platform-ops", "set-in-ci", "provided-by-vault", "injected-at-deploy-time",
-    "configured-in-ci", "stored-in-keychain", "from-the-team-vault", "to-be-provided", "not-set-yet",
-    "request-from-secops", "lives-in-ssm", "see-runbook", "rotate-and-fill", "managed-by-terraform",
-    "ask-in-slack", "kept-in-bitwarden", "per-environment", "set-by-helm", "do-not-commit",
+    "see-1password",
+    "ask-platform-ops",
+    "set-in-ci",
+    "provided-by-vault",
+    "injected-at-deploy-time",
+    "configured-in-ci",
+    "stored-in-keychain",
+    "from-the-team-vault",
+    "to-be-provided",
+    "not-set-yet",
+    "request-from-secops",
+    "lives-in-ssm",
+    "see-runbook",
+    "rotate-and-fill",
+    "managed-by-terraform",
+    "ask-in-slack",
+    "kept-in-bitwarden",
+    "per-environment",
+    "set-by-helm",
+    "do-not-commit",
 )
 
 
@@ -522,10 +638,28 @@ def instruction(rng: random.Random) -> Value:
 
 
 _LITERAL_REFERENCES = (
-    "secret:{k}", "vault://prod/{k}#value", "!secret {k}", "[[ .Secrets.{c} ]]", "$secrets.{k}", "@@{N}@@",
-    "env({N})", "${{file:/run/secrets/{k}}}", "%env({N})%", "$(params.{e})", "lookup('env', '{N}')",
-    "secretRef:{e}", "ssm:/prod/{k}", "keychain:{k}", "pass:ci/{k}", "doppler:{N}", "infisical:{N}",
-    "((secrets.{k}))", "$[secrets.{c}]", "env:{N}", "$env:{N}", "<<secrets.{k}>>",
+    "secret:{k}",
+    "vault://prod/{k}#value",
+    "!secret {k}",
+    "[[ .Secrets.{c} ]]",
+    "$secrets.{k}",
+    "@@{N}@@",
+    "env({N})",
+    "${{file:/run/secrets/{k}}}",
+    "%env({N})%",
+    "$(params.{e})",
+    "lookup('env', '{N}')",
+    "secretRef:{e}",
+    "ssm:/prod/{k}",
+    "keychain:{k}",
+    "pass:ci/{k}",
+    "doppler:{N}",
+    "infisical:{N}",
+    "((secrets.{k}))",
+    "$[secrets.{c}]",
+    "env:{N}",
+    "$env:{N}",
+    "<<secrets.{k}>>",
 )
 
 
@@ -562,26 +696,56 @@ def connection_negative(rng: random.Random, name: str) -> Value:
     """The same connection-string shape with no real credential in it: a template, a lookup, or none at all."""
     style = rng.randrange(4)
     if style == 0:
-        text = connection_url(rng, pick(rng, ("<password>", "PASSWORD", "****", "{password}", "%s", "changeme", "<db-pass>")))
+        text = connection_url(
+            rng, pick(rng, ("<password>", "PASSWORD", "****", "{password}", "%s", "changeme", "<db-pass>"))
+        )
         return Value(text, False, "placeholder", "conn-template")
     if style == 1:
-        text = connection_url(rng, pick(rng, ("${{{N}}}", "$({N})", "${{env:{N}}}", "%({n})s")).format(N=name.upper(), n=name.lower()))
+        text = connection_url(
+            rng, pick(rng, ("${{{N}}}", "$({N})", "${{env:{N}}}", "%({n})s")).format(N=name.upper(), n=name.lower())
+        )
         return Value(text, False, "reference", "conn-lookup")
     if style == 2:
         scheme = pick(rng, ("postgresql", "mysql", "redis", "mongodb"))
         text = f"{scheme}://{pick(rng, _HOSTS)}:{pick(rng, (5432, 3306, 6379, 27017))}/{pick(rng, _DBS)}"
         return Value(text, False, "benign", "conn-no-credentials")
-    return Value(connection_url(rng, pick(rng, ("fake", "dummy", "notreal", "example"))), False, "fake-fixture", "conn-fake")
+    return Value(
+        connection_url(rng, pick(rng, ("fake", "dummy", "notreal", "example"))), False, "fake-fixture", "conn-fake"
+    )
 
 
 def header_negative(rng: random.Random) -> Value:
     style = rng.randrange(4)
     if style == 0:
-        return Value(pick(rng, ("Bearer <token>", "Bearer YOUR_TOKEN", "Bearer <access-token>", "Basic <base64(user:pass)>", "Token <api-token>")), False, "placeholder", "header-template")
+        return Value(
+            pick(
+                rng,
+                (
+                    "Bearer <token>",
+                    "Bearer YOUR_TOKEN",
+                    "Bearer <access-token>",
+                    "Basic <base64(user:pass)>",
+                    "Token <api-token>",
+                ),
+            ),
+            False,
+            "placeholder",
+            "header-template",
+        )
     if style == 1:
-        return Value(pick(rng, ("Bearer ${TOKEN}", "Bearer $ACCESS_TOKEN", "Bearer {token}", "Bearer %s", "Token ${API_TOKEN}")), False, "reference", "header-lookup")
+        return Value(
+            pick(rng, ("Bearer ${TOKEN}", "Bearer $ACCESS_TOKEN", "Bearer {token}", "Bearer %s", "Token ${API_TOKEN}")),
+            False,
+            "reference",
+            "header-lookup",
+        )
     if style == 2:
-        return Value("Bearer " + pick(rng, ("x" * 40, "0" * 32, "fake-token", "dummy", "test-token-not-real")), False, "fake-fixture", "header-fake")
+        return Value(
+            "Bearer " + pick(rng, ("x" * 40, "0" * 32, "fake-token", "dummy", "test-token-not-real")),
+            False,
+            "fake-fixture",
+            "header-fake",
+        )
     return Value(pick(rng, ("Bearer", "Basic", "Bearer realm=api", "Negotiate")), False, "benign", "header-scheme")
 
 
@@ -609,8 +773,22 @@ def private_key_negative(rng: random.Random, newline: str = "\\n") -> Value:
     style = rng.randrange(3)
     label = pick(rng, ("RSA PRIVATE KEY", "PRIVATE KEY", "OPENSSH PRIVATE KEY", "EC PRIVATE KEY"))
     if style == 0:
-        body = pick(rng, ("MIIEpAIBAAKCAQEA...", "...", "<your private key>", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC...", "XXXXXXXXXXXXXXXX"))
-        return Value(newline.join((f"-----BEGIN {label}-----", body, f"-----END {label}-----")), False, "placeholder", "elided-key")
+        body = pick(
+            rng,
+            (
+                "MIIEpAIBAAKCAQEA...",
+                "...",
+                "<your private key>",
+                "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC...",
+                "XXXXXXXXXXXXXXXX",
+            ),
+        )
+        return Value(
+            newline.join((f"-----BEGIN {label}-----", body, f"-----END {label}-----")),
+            False,
+            "placeholder",
+            "elided-key",
+        )
     if style == 1:
         der = bytes.fromhex("302a300506032b6570032100") + rng.randbytes(32)
         return Value(_pem("PUBLIC KEY", der, newline), False, "public-key", "pem-public")

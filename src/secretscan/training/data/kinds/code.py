@@ -14,13 +14,13 @@ _PY_REFS = (
     'os.environ["{N}"]',
     'os.getenv("{N}")',
     'os.environ.get("{N}", "")',
-    'settings.{N}',
+    "settings.{N}",
     'config("{N}")',
     'get_secret("{n}")',
     'secrets_client.get_secret_value(SecretId="prod/{n}")["SecretString"]',
     'keyring.get_password("{n}", getpass.getuser())',
     'env.str("{N}")',
-    "vault.read(\"secret/data/{n}\")[\"data\"][\"value\"]",
+    'vault.read("secret/data/{n}")["data"]["value"]',
 )
 _PY_FILLER = (
     "TIMEOUT_SECONDS = 30",
@@ -37,9 +37,16 @@ _PY_FILLER = (
     'DB_HOST = "db.internal"',
     "DB_PORT = 5432",
     'STATIC_URL = "/static/"',
-    "FEATURE_FLAGS = {\"new_checkout\": True}",
+    'FEATURE_FLAGS = {"new_checkout": True}',
 )
-_PY_IMPORTS = ("import os", "import logging", "import json", "from pathlib import Path", "import requests", "import getpass")
+_PY_IMPORTS = (
+    "import os",
+    "import logging",
+    "import json",
+    "from pathlib import Path",
+    "import requests",
+    "import getpass",
+)
 
 
 def _py_expr(rng: random.Random, slot: Slot) -> str:
@@ -53,9 +60,9 @@ def _py_expr(rng: random.Random, slot: Slot) -> str:
 def _py_header_expr(rng: random.Random, slot: Slot) -> str:
     value = slot.value
     if value.reference:
-        return pick(rng, ('f"Bearer {{os.environ[\'{N}\']}}"', '"Bearer " + os.getenv("{N}", "")', 'f"Token {{settings.{N}}}"')).format(
-            N=value.reference
-        )
+        return pick(
+            rng, ("f\"Bearer {{os.environ['{N}']}}\"", '"Bearer " + os.getenv("{N}", "")', 'f"Token {{settings.{N}}}"')
+        ).format(N=value.reference)
     return f'"{value.text}"'
 
 
@@ -67,10 +74,23 @@ def render_python(rng: random.Random, slots: Sequence[Slot]) -> Rendered:
     out = Out()
     layout = rng.randrange(4)
     if layout == 3:
-        path = path_for(rng, ("tests/", "tests/unit/", "tests/integration/"), ("test_client", "test_api", "test_auth", "test_billing", "conftest"), ".py")
+        path = path_for(
+            rng,
+            ("tests/", "tests/unit/", "tests/integration/"),
+            ("test_client", "test_api", "test_auth", "test_billing", "conftest"),
+            ".py",
+        )
     else:
-        path = path_for(rng, ("", "app/", "src/app/", "config/", "core/"), ("settings", "config", "client", "constants", "prod", "integrations", "local_settings"), ".py")
-    out.add(f'"""{pick(rng, ("Settings", "API client", "Service configuration", "Integration helpers", "Tests"))} for {pick(rng, ("billing", "the worker", "reports", "sync", "auth"))}."""', "")
+        path = path_for(
+            rng,
+            ("", "app/", "src/app/", "config/", "core/"),
+            ("settings", "config", "client", "constants", "prod", "integrations", "local_settings"),
+            ".py",
+        )
+    out.add(
+        f'"""{pick(rng, ("Settings", "API client", "Service configuration", "Integration helpers", "Tests"))} for {pick(rng, ("billing", "the worker", "reports", "sync", "auth"))}."""',
+        "",
+    )
     out.add(*sorted(set(rng.sample(_PY_IMPORTS, 3)), key=_PY_IMPORTS.index), "")
     if layout == 0:  # settings module of UPPER constants
         for slot in slots:
@@ -106,7 +126,12 @@ def render_python(rng: random.Random, slots: Sequence[Slot]) -> Rendered:
                 out.add(f'    "{pick(rng, ("timeout", "retries", "pool_size"))}": {rng.randrange(1, 60)},')
         out.add("}")
     else:  # tests
-        out.add("import pytest", "", "", f"def test_{pick(rng, ('login', 'refresh', 'upload', 'webhook', 'sync'))}(client, monkeypatch):")
+        out.add(
+            "import pytest",
+            "",
+            "",
+            f"def test_{pick(rng, ('login', 'refresh', 'upload', 'webhook', 'sync'))}(client, monkeypatch):",
+        )
         for slot in slots:
             expr = _py_header_expr(rng, slot) if slot.role == "header" else _py_expr(rng, slot)
             style = rng.randrange(3)
@@ -115,10 +140,20 @@ def render_python(rng: random.Random, slots: Sequence[Slot]) -> Rendered:
             elif style == 0 and not slot.value.reference:
                 _plant(out, rng, slot, f'    monkeypatch.setenv("{slot.name}", {expr})', expr)
             elif style == 1 and slot.role == "password":
-                _plant(out, rng, slot, f'    resp = client.post("/login", json={{"username": "alice", "password": {expr}}})', expr)
+                _plant(
+                    out,
+                    rng,
+                    slot,
+                    f'    resp = client.post("/login", json={{"username": "alice", "password": {expr}}})',
+                    expr,
+                )
             else:
                 _plant(out, rng, slot, f"    {slot.name.lower()} = {expr}", expr)
-        out.add("    assert resp.status_code == 200" if any(s.role in ("header", "password") for s in slots) else "    assert client is not None")
+        out.add(
+            "    assert resp.status_code == 200"
+            if any(s.role in ("header", "password") for s in slots)
+            else "    assert client is not None"
+        )
     return out.rendered(path)
 
 
@@ -146,14 +181,18 @@ _JS_FILLER = (
 def _js_expr(rng: random.Random, slot: Slot) -> str:
     value = slot.value
     if value.reference:
-        return pick(rng, _JS_REFS).format(N=value.reference, n=value.reference.lower(), c=snake_to_camel(value.reference))
+        return pick(rng, _JS_REFS).format(
+            N=value.reference, n=value.reference.lower(), c=snake_to_camel(value.reference)
+        )
     quote = pick(rng, ("'", '"', "'", "`"))
     return f"{quote}{value.text}{quote}"
 
 
 def _js_header_expr(rng: random.Random, slot: Slot) -> str:
     if slot.value.reference:
-        return pick(rng, ("`Bearer ${{process.env.{N}}}`", "'Bearer ' + process.env.{N}")).format(N=slot.value.reference)
+        return pick(rng, ("`Bearer ${{process.env.{N}}}`", "'Bearer ' + process.env.{N}")).format(
+            N=slot.value.reference
+        )
     return f"'{slot.value.text}'"
 
 
@@ -162,14 +201,34 @@ def _render_js(rng: random.Random, slots: Sequence[Slot], typescript: bool) -> R
     ext = pick(rng, (".ts", ".tsx")) if typescript else pick(rng, (".js", ".mjs", ".cjs", ".js"))
     layout = rng.randrange(3)
     if layout == 2:
-        path = path_for(rng, ("__tests__/", "test/", "src/__tests__/"), ("api.test", "auth.spec", "client.test", "webhook.test"), ext)
+        path = path_for(
+            rng,
+            ("__tests__/", "test/", "src/__tests__/"),
+            ("api.test", "auth.spec", "client.test", "webhook.test"),
+            ext,
+        )
     else:
-        path = path_for(rng, ("src/", "src/lib/", "lib/", "config/", "server/"), ("config", "client", "index", "api", "stripe", "mailer", "db"), ext)
+        path = path_for(
+            rng,
+            ("src/", "src/lib/", "lib/", "config/", "server/"),
+            ("config", "client", "index", "api", "stripe", "mailer", "db"),
+            ext,
+        )
     typed = ": string" if typescript else ""
     # Minified bundles sit in the same file as a raw line, as when a vendored snippet is pasted in.
     raw = [slot for slot in slots if slot.role == "minified"]
     slots = [slot for slot in slots if slot.role != "minified"]
-    out.add(pick(rng, ("import axios from 'axios';", "const axios = require('axios');", "import { createClient } from './client';")), "")
+    out.add(
+        pick(
+            rng,
+            (
+                "import axios from 'axios';",
+                "const axios = require('axios');",
+                "import { createClient } from './client';",
+            ),
+        ),
+        "",
+    )
     out.add(*rng.sample(_JS_FILLER, 2))
     if layout == 0:  # module constants / exported config object
         exported = rng.random() < 0.5
@@ -182,7 +241,11 @@ def _render_js(rng: random.Random, slots: Sequence[Slot], typescript: bool) -> R
             if slot.role == "header":
                 line = f"  headers: {{ Authorization: {expr} }}," if exported else f"const authHeader{typed} = {expr};"
             else:
-                line = f"  {key}: {expr}," if exported else f"{pick(rng, ('const', 'export const', 'let'))} {pick(rng, (key, slot.name))}{typed} = {expr};"
+                line = (
+                    f"  {key}: {expr},"
+                    if exported
+                    else f"{pick(rng, ('const', 'export const', 'let'))} {pick(rng, (key, slot.name))}{typed} = {expr};"
+                )
             out.plant(line, slot.value, planted)
         if exported:
             out.add("};")
@@ -200,7 +263,11 @@ def _render_js(rng: random.Random, slots: Sequence[Slot], typescript: bool) -> R
             out.plant(line, slot.value, planted)
         out.add("  return client;", "}")
     else:  # tests
-        out.add("", f"describe('{pick(rng, ('auth', 'billing', 'webhooks', 'sessions'))}', () => {{", "  it('works', async () => {")
+        out.add(
+            "",
+            f"describe('{pick(rng, ('auth', 'billing', 'webhooks', 'sessions'))}', () => {{",
+            "  it('works', async () => {",
+        )
         for slot in slots:
             expr = _js_header_expr(rng, slot) if slot.role == "header" else _js_expr(rng, slot)
             planted = expr if slot.value.reference else expr[1:-1]
@@ -231,15 +298,18 @@ _GO_REFS = ('os.Getenv("{N}")', 'viper.GetString("{d}")', "cfg.{P}", 'mustEnv("{
 
 
 def _go_ref(rng: random.Random, env_name: str) -> str:
-    return pick(rng, _GO_REFS).format(
-        N=env_name, d=env_name.lower().replace("_", "."), P=snake_to_pascal(env_name)
-    )
+    return pick(rng, _GO_REFS).format(N=env_name, d=env_name.lower().replace("_", "."), P=snake_to_pascal(env_name))
 
 
 def render_go(rng: random.Random, slots: Sequence[Slot]) -> Rendered:
     out = Out()
     package = pick(rng, ("config", "main", "client", "store", "notify"))
-    path = path_for(rng, ("", "internal/config/", "cmd/server/", "pkg/client/"), ("config", "main", "client", "secrets", "db"), pick(rng, (".go", ".go", "_test.go")))
+    path = path_for(
+        rng,
+        ("", "internal/config/", "cmd/server/", "pkg/client/"),
+        ("config", "main", "client", "secrets", "db"),
+        pick(rng, (".go", ".go", "_test.go")),
+    )
     out.add(f"package {package}", "", "import (", '\t"fmt"', '\t"os"', ")", "")
     const_block = rng.random() < 0.5
     if const_block:
@@ -280,7 +350,9 @@ def render_go(rng: random.Random, slots: Sequence[Slot]) -> Rendered:
 
 def render_java(rng: random.Random, slots: Sequence[Slot]) -> Rendered:
     out = Out()
-    cls = pick(rng, ("AppConfig", "PaymentClient", "DataSourceConfig", "MailSettings", "ApiCredentials", "IntegrationTest"))
+    cls = pick(
+        rng, ("AppConfig", "PaymentClient", "DataSourceConfig", "MailSettings", "ApiCredentials", "IntegrationTest")
+    )
     path = f"{pick(rng, ('', 'service/', 'backend/'))}src/{pick(rng, ('main', 'main', 'test'))}/java/com/{pick(rng, ('acme', 'example', 'corp'))}/{pick(rng, ('config', 'client', 'billing'))}/{cls}.java"
     out.add(f"package com.{pick(rng, ('acme', 'example', 'corp'))}.config;", "", "import java.util.Map;", "")
     spring = rng.random() < 0.4

@@ -10,7 +10,14 @@ from secretscan.training.data.kinds.base import Kind, Out, Rendered, Slot, json_
 from secretscan.training.data.rand import pick, snake_to_camel
 from secretscan.training.data.values import Value
 
-_TITLES = ("Getting started", "Configuration", "Deploying to production", "Local development", "API usage", "Troubleshooting")
+_TITLES = (
+    "Getting started",
+    "Configuration",
+    "Deploying to production",
+    "Local development",
+    "API usage",
+    "Troubleshooting",
+)
 _PROSE = (
     "Set the following variables before you start the service.",
     "The client reads its credentials from the environment.",
@@ -23,7 +30,12 @@ _PROSE = (
 
 def render_markdown(rng: random.Random, slots: Sequence[Slot]) -> Rendered:
     out = Out()
-    path = path_for(rng, ("", "docs/", "docs/guides/", "wiki/", "examples/"), ("README", "SETUP", "CONTRIBUTING", "deployment", "configuration", "api", "runbook"), ".md")
+    path = path_for(
+        rng,
+        ("", "docs/", "docs/guides/", "wiki/", "examples/"),
+        ("README", "SETUP", "CONTRIBUTING", "deployment", "configuration", "api", "runbook"),
+        ".md",
+    )
     out.add(f"# {pick(rng, _TITLES)}", "", pick(rng, _PROSE), "")
     for slot in slots:
         value = slot.value
@@ -59,7 +71,13 @@ def render_markdown(rng: random.Random, slots: Sequence[Slot]) -> Rendered:
             out.add("```")
         else:
             out.add("```python")
-            out.plant(f'client = Client({slot.name.lower()}="{text}")' if not value.reference else f'{slot.name.lower()} = os.environ["{value.reference}"]', value, text if not value.reference else value.reference)
+            out.plant(
+                f'client = Client({slot.name.lower()}="{text}")'
+                if not value.reference
+                else f'{slot.name.lower()} = os.environ["{value.reference}"]',
+                value,
+                text if not value.reference else value.reference,
+            )
             out.add("```")
         out.add("", pick(rng, _PROSE), "")
     return out.rendered(path)
@@ -71,7 +89,12 @@ _NB_REFS = ('os.environ["{N}"]', 'userdata.get("{N}")', 'getpass.getpass("{n}: "
 def render_notebook(rng: random.Random, slots: Sequence[Slot]) -> Rendered:
     """An .ipynb file, written line by line so each source line of a cell is one line of the file."""
     out = Out()
-    path = path_for(rng, ("", "notebooks/", "analysis/", "research/"), ("exploration", "eval", "train", "demo", "scratch", "pipeline-debug"), ".ipynb")
+    path = path_for(
+        rng,
+        ("", "notebooks/", "analysis/", "research/"),
+        ("exploration", "eval", "train", "demo", "scratch", "pipeline-debug"),
+        ".ipynb",
+    )
     blobs = [s for s in slots if s.role == "blob"]
     sources: list[tuple[str, Slot | None, str]] = [("import os", None, ""), ("import pandas as pd", None, "")]
     for slot in slots:
@@ -84,23 +107,48 @@ def render_notebook(rng: random.Random, slots: Sequence[Slot]) -> Rendered:
             sources.append((f"{slot.name.lower()} = {expr}", slot, json.dumps(expr)[1:-1]))
         else:
             sources.append((f'{slot.name.lower()} = "{value.text}"', slot, json.dumps(value.text)[1:-1]))
-    out.add("{", ' "cells": [', "  {", '   "cell_type": "code",', '   "execution_count": 1,', '   "metadata": {},', '   "outputs": [],', '   "source": [')
-    for i, (code, slot, text) in enumerate(sources):
+    out.add(
+        "{",
+        ' "cells": [',
+        "  {",
+        '   "cell_type": "code",',
+        '   "execution_count": 1,',
+        '   "metadata": {},',
+        '   "outputs": [],',
+        '   "source": [',
+    )
+    for i, (code, owner, text) in enumerate(sources):
         last = i == len(sources) - 1
         line = f"    {json.dumps(code if last else code + chr(10))}{'' if last else ','}"
-        if slot is None:
+        if owner is None:
             out.add(line)
         else:
-            out.plant(line, slot.value, text)
+            out.plant(line, owner.value, text)
     out.add("   ]", "  }" + ("," if blobs else ""))
     if blobs:
         # A plot in the outputs: notebooks store the image as bare base64, without the data: URL prefix.
         blob = blobs[0].value
         body = blob.text.split(",", 1)[1]
-        out.add("  {", '   "cell_type": "code",', '   "execution_count": 2,', '   "metadata": {},', '   "outputs": [', "    {", '     "output_type": "display_data",', '     "metadata": {},', '     "data": {')
+        out.add(
+            "  {",
+            '   "cell_type": "code",',
+            '   "execution_count": 2,',
+            '   "metadata": {},',
+            '   "outputs": [',
+            "    {",
+            '     "output_type": "display_data",',
+            '     "metadata": {},',
+            '     "data": {',
+        )
         out.plant(f'      "image/png": "{body}"', Value(body, False, blob.category, blob.detail), body)
         out.add("     }", "    }", "   ],", '   "source": ["df.plot()"]', "  }")
-    out.add(" ],", ' "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},', ' "nbformat": 4,', ' "nbformat_minor": 5', "}")
+    out.add(
+        " ],",
+        ' "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},',
+        ' "nbformat": 4,',
+        ' "nbformat_minor": 5',
+        "}",
+    )
     return out.rendered(path)
 
 

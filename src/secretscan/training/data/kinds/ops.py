@@ -12,7 +12,9 @@ from secretscan.training.data.rand import pick
 def render_dockerfile(rng: random.Random, slots: Sequence[Slot]) -> Rendered:
     out = Out()
     path = f"{pick(rng, ('', 'docker/', 'services/api/', 'build/'))}{pick(rng, ('Dockerfile', 'Dockerfile', 'Dockerfile.prod', 'api.Dockerfile'))}"
-    base = pick(rng, ("python:3.12-slim", "node:20-alpine", "golang:1.22 AS build", "eclipse-temurin:21-jre", "ubuntu:24.04"))
+    base = pick(
+        rng, ("python:3.12-slim", "node:20-alpine", "golang:1.22 AS build", "eclipse-temurin:21-jre", "ubuntu:24.04")
+    )
     out.add(f"FROM {base}", "WORKDIR /app")
     for slot in slots:
         value = slot.value
@@ -28,12 +30,27 @@ def render_dockerfile(rng: random.Random, slots: Sequence[Slot]) -> Rendered:
                 ref = f"id={value.reference.lower()}"
                 out.plant(f"RUN --mount=type=secret,{ref} ./scripts/configure.sh", value, ref)
         elif slot.role == "header":
-            out.plant(f'RUN curl -fsSL -H "Authorization: {value.text}" https://artifacts.example-corp.net/setup.sh | sh', value, value.text)
+            out.plant(
+                f'RUN curl -fsSL -H "Authorization: {value.text}" https://artifacts.example-corp.net/setup.sh | sh',
+                value,
+                value.text,
+            )
         else:
             keyword = pick(rng, ("ENV", "ENV", "ARG"))
             quote = '"' if rng.random() < 0.3 else ""
             out.plant(f"{keyword} {slot.name}={quote}{value.text}{quote}", value, value.text)
-    out.add("COPY . .", pick(rng, ('RUN pip install --no-cache-dir -r requirements.txt', "RUN npm ci --omit=dev", "RUN go build -o /bin/app ./cmd/app")), f'CMD ["{pick(rng, ("python", "node", "/bin/app"))}"]')
+    out.add(
+        "COPY . .",
+        pick(
+            rng,
+            (
+                "RUN pip install --no-cache-dir -r requirements.txt",
+                "RUN npm ci --omit=dev",
+                "RUN go build -o /bin/app ./cmd/app",
+            ),
+        ),
+        f'CMD ["{pick(rng, ("python", "node", "/bin/app"))}"]',
+    )
     return out.rendered(path)
 
 
@@ -55,14 +72,21 @@ def _shell_ref(rng: random.Random, env_name: str) -> str:
 
 def render_shell(rng: random.Random, slots: Sequence[Slot]) -> Rendered:
     out = Out()
-    path = path_for(rng, ("scripts/", "bin/", "ci/", "deploy/", ""), ("deploy", "bootstrap", "release", "backup", "setup-dev", "run-migrations", "smoke-test"), pick(rng, (".sh", ".sh", ".bash", "")))
+    path = path_for(
+        rng,
+        ("scripts/", "bin/", "ci/", "deploy/", ""),
+        ("deploy", "bootstrap", "release", "backup", "setup-dev", "run-migrations", "smoke-test"),
+        pick(rng, (".sh", ".sh", ".bash", "")),
+    )
     out.add("#!/usr/bin/env bash", "set -euo pipefail", "")
     for slot in slots:
         value = slot.value
         text = _shell_ref(rng, value.reference) if value.reference else value.text
         planted = text.strip('"') if value.reference else text
         if slot.role == "header":
-            out.plant(f'curl -fsS -H "Authorization: {planted}" "https://api.example-corp.net/v1/deploys"', value, planted)
+            out.plant(
+                f'curl -fsS -H "Authorization: {planted}" "https://api.example-corp.net/v1/deploys"', value, planted
+            )
         elif slot.role == "conn" and not value.reference:
             out.plant(f'psql "{text}" -c "select 1"', value, text)
         elif slot.role == "password" and not value.reference and rng.random() < 0.3:
@@ -72,7 +96,17 @@ def render_shell(rng: random.Random, slots: Sequence[Slot]) -> Rendered:
             quoted = f"{quote}{text}{quote}"
             out.plant(f"{pick(rng, ('export ', 'export ', ''))}{slot.name}={quoted}", value, planted)
         if rng.random() < 0.3:
-            out.add(pick(rng, ('echo "deploying ${ENVIRONMENT:-staging}"', "cd \"$(dirname \"$0\")/..\"", "make build", "docker compose up -d")))
+            out.add(
+                pick(
+                    rng,
+                    (
+                        'echo "deploying ${ENVIRONMENT:-staging}"',
+                        'cd "$(dirname "$0")/.."',
+                        "make build",
+                        "docker compose up -d",
+                    ),
+                )
+            )
     out.add("", pick(rng, ("./bin/migrate up", "kubectl rollout status deploy/api", "exec gunicorn app:app")))
     return out.rendered(path)
 
