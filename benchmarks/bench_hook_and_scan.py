@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import importlib.util
 import json
 import os
 import random
@@ -200,10 +201,18 @@ def print_table(rows: list[tuple[str, float, str]], reference: str) -> dict[str,
     return {name: seconds for name, seconds, _ in rows}
 
 
+def default_tree() -> Path:
+    """pip's package folder: a real, mid-sized Python source tree wherever this environment exists."""
+    spec = importlib.util.find_spec("pip")
+    if spec is None or not spec.submodule_search_locations:
+        sys.exit("bench: pip is not installed here; pass --tree DIR")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    default_tree = Path(__import__("pip").__file__).parent
-    parser.add_argument("--tree", type=Path, default=default_tree, help=f"source tree to scan (default: {default_tree})")
+    tree = default_tree()
+    parser.add_argument("--tree", type=Path, default=tree, help=f"source tree to scan (default: {tree})")
     parser.add_argument("--repeat", type=int, default=5, help="timed hook runs per tool (median reported)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="secretscan-bench-") as tmp:

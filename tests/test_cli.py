@@ -6,12 +6,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 import secret_samples as samples
 from conftest import git
+from repo_helpers import no_inherited_git_env, write_files  # noqa: F401 (an autouse fixture)
 
 from secretscan.cli import main
 
@@ -19,21 +19,8 @@ RULES_ONLY = 'backend = "none"\n'
 
 
 @pytest.fixture(autouse=True)
-def no_inherited_git_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A test run started from a git hook must not point these repos at the outer repository's index."""
-    for key in [k for k in os.environ if k.startswith("GIT_")]:
-        monkeypatch.delenv(key)
+def no_color_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
-
-
-def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 import secret_samples as samples
 from conftest import git
+from repo_helpers import no_inherited_git_env, stage  # noqa: F401 (an autouse fixture)
 
 from secretscan.hooks.pre_commit import main
 
 RULES_ONLY = 'backend = "none"\n'
-
-
-@pytest.fixture(autouse=True)
-def no_inherited_git_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A test run started from a git hook must not point these repos at the outer repository's index."""
-    for key in [k for k in os.environ if k.startswith("GIT_")]:
-        monkeypatch.delenv(key)
 
 
 @pytest.fixture
@@ -29,15 +21,6 @@ def repo(git_repo: Path) -> Path:
     git("add", ".", cwd=git_repo)
     git("commit", "-qm", "init", cwd=git_repo)
     return git_repo
-
-
-def stage(root: Path, files: Mapping[str, str]) -> list[str]:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-    git("add", *files, cwd=root)
-    return sorted(files)
 
 
 @pytest.mark.parametrize("kind", sorted(samples.leaky_files()))

@@ -9,16 +9,10 @@ from pathlib import Path
 import pytest
 import secret_samples as samples
 from conftest import git
+from repo_helpers import no_inherited_git_env  # noqa: F401 (an autouse fixture)
 
 from secretscan.cli import main
 from secretscan.hooks.install import LEGACY_NAME, MARKER
-
-
-@pytest.fixture(autouse=True)
-def no_inherited_git_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A test run started from a git hook must not point these repos at the outer repository's index."""
-    for key in [k for k in os.environ if k.startswith("GIT_")]:
-        monkeypatch.delenv(key)
 
 
 @pytest.fixture

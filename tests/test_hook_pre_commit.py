@@ -11,12 +11,12 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 import secret_samples as samples
 from conftest import git
+from repo_helpers import stage
 
 pytestmark = pytest.mark.slow
 
@@ -60,16 +60,9 @@ def try_repo(hook_source: tuple[Path, str, Path], repo: Path, *args: str) -> sub
     )
 
 
-def add(repo: Path, files: Mapping[str, str]) -> None:
-    for name, content in files.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(content, encoding="utf-8")
-    git("add", *files, cwd=repo)
-
-
 def test_staged_secrets_are_blocked_by_the_default_model_backed_hook(hook_source: tuple[Path, str, Path], git_repo: Path) -> None:
     """No config: the hook runs the llama-cpp judge on the embedded model inside pre-commit's virtualenv."""
-    add(git_repo, samples.leaky_files())
+    stage(git_repo, samples.leaky_files())
     done = try_repo(hook_source, git_repo)
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
@@ -82,9 +75,9 @@ def test_staged_secrets_are_blocked_by_the_default_model_backed_hook(hook_source
 
 def test_harmless_commit_passes_and_all_files_scans_what_is_not_staged(hook_source: tuple[Path, str, Path], git_repo: Path) -> None:
     (git_repo / ".secretscan.toml").write_text('backend = "none"\n')
-    add(git_repo, {".secretscan.toml": 'backend = "none"\n', "scripts/release.sh": samples.leaky_files()["scripts/release.sh"]})
+    stage(git_repo, {".secretscan.toml": 'backend = "none"\n', "scripts/release.sh": samples.leaky_files()["scripts/release.sh"]})
     git("commit", "-qm", "a secret committed before the hook was set up", cwd=git_repo)
-    add(git_repo, samples.harmless_files())
+    stage(git_repo, samples.harmless_files())
     done = try_repo(hook_source, git_repo)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Passed" in done.stdout

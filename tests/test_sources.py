@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
+from repo_helpers import no_inherited_git_env, write_files  # noqa: F401 (an autouse fixture)
 
 from secretscan.errors import ConfigError, GitError
 from secretscan.scanner import git as scanner_git
@@ -15,13 +16,6 @@ from secretscan.scanner.sources import compile_excludes, file_units, history_uni
 from secretscan.scanner.types import ScanUnit
 
 MAX = 10_000
-
-
-@pytest.fixture(autouse=True)
-def no_inherited_git_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A test run started from a git hook must not point these repos at the outer repository's index."""
-    for key in [k for k in os.environ if k.startswith("GIT_")]:
-        monkeypatch.delenv(key)
 
 
 def units_by_path(units: list[ScanUnit]) -> dict[str, ScanUnit]:
@@ -37,11 +31,7 @@ def scan_files(*paths: str | Path, exclude: tuple[str, ...] = (), max_bytes: int
 
 
 def write(path: Path, content: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
+    write_files(path.parent, {path.name: content})
     return path
 
 
