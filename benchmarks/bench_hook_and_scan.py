@@ -211,17 +211,16 @@ def default_tree() -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    tree = default_tree()
-    parser.add_argument("--tree", type=Path, default=tree, help=f"source tree to scan (default: {tree})")
+    parser.add_argument("--tree", type=Path, default=default_tree(), help="source tree to scan (default: pip's package folder)")
     parser.add_argument("--repeat", type=int, default=5, help="timed hook runs per tool (median reported)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="secretscan-bench-") as tmp:
         work = Path(tmp)
         hook = print_table(bench_hook(args.repeat, work), "detect-secrets-hook")
-        tree = print_table(bench_tree(args.tree.resolve(), work), "detect-secrets scan --all-files")
+        scan = print_table(bench_tree(args.tree.resolve(), work), "detect-secrets scan --all-files")
     judge_hook, ds_hook = hook["secretscan-hook (llama-cpp judge)"], hook["detect-secrets-hook"]
-    rules_tree, judge_tree = tree["secretscan scan (rules only)"], tree["secretscan scan (llama-cpp judge)"]
-    ds_tree = tree["detect-secrets scan --all-files"]
+    rules_tree, judge_tree = scan["secretscan scan (rules only)"], scan["secretscan scan (llama-cpp judge)"]
+    ds_tree = scan["detect-secrets scan --all-files"]
     checks = [
         (f"hook with the judge <= {HOOK_TARGET_S} s", judge_hook <= HOOK_TARGET_S, f"{judge_hook:.3f} s"),
         ("hook no slower than detect-secrets-hook", judge_hook <= ds_hook, f"{judge_hook:.3f} vs {ds_hook:.3f} s"),
