@@ -148,11 +148,13 @@ def test_exclude_globs(git_repo: Path) -> None:
         write(git_repo / name, "v = 1\n")
     units, _ = scan_files(".", exclude=("*.min.js", "node_modules", "docs/*.md", "**/fixtures/**"))
     assert set(units) == {"src/c.js", "docs/deep/f.md"}
-    regex = compile_excludes(["/build", "x?.[ch]", "[!a]*.cfg"])
+    regex = compile_excludes(["/build", "x?.[ch]", "[!a]*.cfg", "v[0-9].txt", "[^]x"])
     assert regex is not None
     assert regex.fullmatch("build/out.o") and not regex.fullmatch("src/build/out.o")
     assert regex.fullmatch("src/x1.c") and not regex.fullmatch("src/x10.c")
     assert regex.fullmatch("b.cfg") and not regex.fullmatch("a.cfg")
+    assert regex.fullmatch("v7.txt") and not regex.fullmatch("v-.txt")
+    assert regex.fullmatch("^x") and not regex.fullmatch("ax")
     assert compile_excludes([]) is None
 
 

@@ -50,7 +50,11 @@ def _glob_body(pattern: str) -> str:
             end = pattern.index("]", i + 2)
             body = pattern[i + 1 : end]
             negate = body.startswith("!")
-            out.append("[" + ("^" if negate else "") + re.escape(body[1:] if negate else body) + "]")
+            # Ranges (`a-z`) stay ranges; only what would end or nest the class is escaped.
+            chars = (body[1:] if negate else body).replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+            if chars.startswith("^"):
+                chars = "\\" + chars
+            out.append("[" + ("^" if negate else "") + chars + "]")
             i = end + 1
         else:
             out.append(re.escape(char))
