@@ -107,8 +107,8 @@ def _printable(path: str) -> str:
 
 
 def _repo_path(root: Path, path: str) -> str:
-    """A path git gave relative to the work tree root, made relative to the current directory."""
-    return _display_path(os.path.relpath(os.path.join(root, path)))
+    """A path git gave relative to the work tree root, made relative to the current directory (inside it)."""
+    return _printable(os.path.relpath(os.path.join(root, path)).replace(os.sep, "/"))
 
 
 def decode_text(data: bytes) -> str:
