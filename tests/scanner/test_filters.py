@@ -26,6 +26,7 @@ A62 = string.ascii_letters + string.digits
 REAL = [
     "hunter2", "testpassword", "SomePassword", "client", "devpass", "rootpass", "secret", "qa2-password",
     "Walnut!Quartz!82", "correct horse battery staple", "jest-jwt-secret", "$ecr3t", "p@ssw0rd", "Lantern-Harbor-57",
+    "K3-:F!eNMyzU_E1+", "lm#%pHp%s.#DhL5+", "+Zx9!q-Lp2",
     "z?ts=96omLOFSzr=rGAg6+", rand(A62, 32, "a"), rand(A62 + "+/", 40, "b"), rand("0123456789abcdef", 32, "c"),
     rand(A62, 20, "d") + "==", "sk" + "_live_" + rand(A62, 24, "e"), "iucSURoiu8Dri+6N8bR2ofRw6bh+A2mzpau0uX8a8b8=",
 ]
@@ -44,7 +45,7 @@ VALUE_FILTERS: dict[str, tuple[Callable[[str], bool], list[str]]] = {
         filters.is_template,
         ["${DB_PASSWORD}", "${{ secrets.TOKEN }}", "$DB_PASSWORD", "$(cat /run/secrets/pw)", "{{ .Values.password }}",
          "{{ vault_db_password }}", "%(password)s", "%s", "%DB_PASS%", "@DB_PASS@", "__PASSWORD__", "#{password}",
-         "<%= ENV['X'] %>", "{password}", "{0}", "prefix-{token}-suffix"],
+         "<%= ENV['X'] %>", "{password}", "{0}", "prefix-{token}-suffix", "(%s)|(%s)"],
     ),
     "env_lookup": (
         filters.is_env_lookup,
@@ -63,13 +64,21 @@ VALUE_FILTERS: dict[str, tuple[Callable[[str], bool], list[str]]] = {
         ["DB_PASSWORD", "access_token", "settings.API_KEY", "myApiKey", "hf_oauth__refresh_token",
          "Neues Passwort", "Forgot password?", "Contraseña", "Enter your password:"],
     ),
-    "code_expression": (filters.is_code_expression, ["get_token()", 'vault.read("db/password")', "pw()"]),
+    "code_expression": (
+        filters.is_code_expression, ["get_token()", 'vault.read("db/password")', "pw()", " + access_key + ", " . $pw . "]
+    ),
     "sequential": (
         filters.is_sequential,
-        ["abcdef", "123456", "0123456789abcdefABCDEF", "qwerty", "aaaaaa", "abcabcabc", "987654", "ABCDEFGHIJKLMNOP"],
+        ["abcdef", "123456", "0123456789abcdefABCDEF", "qwerty", "aaaaaa", "abcabcabc", "987654", "ABCDEFGHIJKLMNOP",
+         "123456789012345678901234567890e5"],
     ),
-    "regex": (filters.is_regex, [r"[^\W\d]\w*", r"(?=\s|#|[)\]]|$)", r"\d{4,}", r"^sk_live_.*$"]),
-    "prose": (filters.is_prose, ["Use a User Access Token instead.", "the password for the admin user"]),
+    "regex": (
+        filters.is_regex,
+        [r"[^\W\d]\w*", r"(?=\s|#|[)\]]|$)", r"\d{4,}", r"^sk_live_.*$", r"([0-9a-f]{64})", r"[a-z0-9]+", r"(a)|(b)"],
+    ),
+    "prose": (
+        filters.is_prose, ["Use a User Access Token instead.", "the password for the admin user", "will be replaced"]
+    ),
     "uuid": (filters.is_uuid, ["123e4567-e89b-12d3-a456-426614174000", "E36F954E-3844-4170-ADB5-446A35000000"]),
     "encoded_file": (filters.is_encoded_file, ["iVBORw0KGgoAAAANSUhEUgAA", "/9j/4AAQSkZJRgABAQ", "R0lGODlhAQABAIAAAP"]),
     "path": (
@@ -144,6 +153,12 @@ def test_public_key_material() -> None:
     assert filters.is_public_key("MIIB" + rand(A62, 40, "p"), "-----BEGIN PUBLIC KEY-----\nMIIB…")
     assert filters.is_public_key("pk" + "_live_" + rand(A62, 24, "pk"), "")
     assert not filters.is_public_key("sk" + "_live_" + rand(A62, 24, "sk"), "")
+
+
+def test_kubernetes_references() -> None:
+    assert filters.is_kubernetes_reference("- secretKey: password\n  remoteRef:\n    key: prod/db")
+    assert filters.is_kubernetes_reference("valueFrom:\n  secretKeyRef:\n    name: db")
+    assert not filters.is_kubernetes_reference("kind: Secret\nstringData:\n  password: x")
 
 
 def test_lock_files_and_minified_assets() -> None:

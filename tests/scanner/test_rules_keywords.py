@@ -143,6 +143,7 @@ NEGATIVES = [
     ("values.yaml", "password: !vault |"),
     ("config.yaml", "password: *default_password"),
     ("run.sh", "echo $TOKEN | docker login --password-stdin"),
+    ("docs.py", "    Set the string for the record identified by 'nameID'."),
 ]
 
 

@@ -69,7 +69,7 @@ _TEMPLATE = re.compile(
     | ^\$(?:[A-Z_][A-Z0-9_]*|[a-z_]+)$  # $VAR (a password like $ecr3t has digits and mixed case)
     | ^\$\(.*\)$ | ^\$\d+$            # $(command), $1
     | \{\{.*?\}\} | \{%.*?%\}          # Jinja, Helm, Handlebars, Go templates
-    | %\([\w.-]+\)[sdr] | ^%[sdr]$      # Python %-formatting
+    | %\([\w.-]+\)[sdr] | ^%[sdr]$ | %[sdr].*%[sdr]   # Python %-formatting
     | ^%[A-Za-z_]\w*%$ | ^@[A-Za-z_]\w*@$ | ^__[A-Z0-9_]+__$   # %VAR%, @VAR@, __VAR__ substitutions
     | \#\{[^}]*\} | <%.*?%>            # Ruby interpolation, ERB
     | \{[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\} | ^\{\d*\}$   # format fields: {password}, {0}
@@ -123,14 +123,19 @@ def names_a_secret(secret: str) -> bool:
 
 
 _CALL_EXPRESSION = re.compile(r"[A-Za-z_$][\w$.]*\(.*\)")
+# What lies *between* two string literals: `'Credential=' + access_key + '/'` read as one quoted value.
+_CONCATENATION = re.compile(r"^\s+[+.]\s|\s[+.]\s+$")
 
 
 def is_code_expression(secret: str) -> bool:
-    """`get_token()`, `vault.read("x")`: code that produces the secret at run time."""
-    return _CALL_EXPRESSION.fullmatch(secret) is not None
+    """`get_token()`, `vault.read("x")`, ` + access_key + `: code, not a literal."""
+    return _CALL_EXPRESSION.fullmatch(secret) is not None or _CONCATENATION.search(secret) is not None
 
 
-_REGEX_SYNTAX = re.compile(r"\\[wdsbWDSB]|\(\?[:=!<P]|\[\^|\{\d+,\d*\}|\.\*|\\[.(\[]")
+_REGEX_SYNTAX = re.compile(
+    r"\\[wdsbWDSB]|\(\?[:=!<P]|\[\^|[\])]\{\d+(?:,\d*)?\}|\{\d+,\d*\}|\.\*|\\[.(\[]|\)\|\("
+    r"|\[[^\]\s]*\w-\w[^\]\s]*\][*+?{]"
+)
 
 
 def is_regex(secret: str) -> bool:
@@ -142,12 +147,12 @@ _STOPWORDS = frozenset("a an the to of for in on is are be your you this that wi
 
 
 def is_prose(secret: str) -> bool:
-    """A sentence (`Use a User Access Token…`): four or more words, some of them English function words.
+    """A sentence (`Use a User Access Token…`): three or more words, some of them English function words.
 
     A passphrase ("correct horse battery staple") has no function words, so it stays a candidate.
     """
     words = secret.lower().split()
-    return len(words) >= 4 and any(word.strip(".,:;!?()") in _STOPWORDS for word in words)
+    return len(words) >= 3 and any(word.strip(".,:;!?()") in _STOPWORDS for word in words)
 
 
 _SECRET_REFERENCE = re.compile(
@@ -155,6 +160,15 @@ _SECRET_REFERENCE = re.compile(
     r"|op://|@Microsoft\.KeyVault\(|akv://|sm://|secret://|secretsmanager:|ref\+|keyvault://|kms://|awskms://"
     r"|gcp-secret://|projects/[^/\s]+/secrets/)"
 )
+
+
+_KUBERNETES_REFERENCE = re.compile(r"(?i)\b(?:remoteRef|secretKeyRef|secretRef|valueFrom|existingSecret|ExternalSecret)\b")
+
+
+def is_kubernetes_reference(context: str) -> bool:
+    """Inside a Kubernetes secret *reference* (`secretKeyRef`, an ExternalSecret's `remoteRef`): the values are
+    key names in a secret store."""
+    return _KUBERNETES_REFERENCE.search(context) is not None
 
 
 def is_secret_reference(secret: str) -> bool:
@@ -169,7 +183,7 @@ _REPEATED_UNIT = re.compile(r"(.{1,3})\1+", re.DOTALL)
 def is_sequential(secret: str) -> bool:
     """`abcdef`, `123456`, `0123456789abcdefABCDEF`, `qwerty`, `aaaaaa`, `abcabcabc`: runs and repeats.
 
-    A run is a step of +1 or -1 between neighbours; mostly runs (90%) is an alphabet, not a chosen secret.
+    A run is a step of +1 or -1 between neighbours; mostly runs (80%) is an alphabet, not a chosen secret.
     """
     if _REPEATED_UNIT.fullmatch(secret) is not None:
         return True
@@ -181,7 +195,7 @@ def is_sequential(secret: str) -> bool:
         return False
     ascending = sum(step == 1 for step in steps)
     descending = sum(step == -1 for step in steps)
-    return max(ascending, descending) >= 0.9 * len(steps)
+    return max(ascending, descending) >= 0.8 * len(steps)
 
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -374,6 +388,10 @@ def _context(candidate: Candidate) -> str:
     return "\n".join((*candidate.context_before, candidate.line_text))
 
 
+def _surroundings(candidate: Candidate) -> str:
+    return "\n".join((*candidate.context_before, candidate.line_text, *candidate.context_after))
+
+
 def _generic(predicate: Filter) -> Filter:
     return lambda c: c.rule in GENERIC_RULES and predicate(c)
 
@@ -400,6 +418,7 @@ FILTERS: tuple[tuple[str, Filter], ...] = (
     ("code_expression", lambda c: is_code_expression(c.secret)),
     ("sequential", lambda c: is_sequential(c.secret)),
     ("public_key", lambda c: is_public_key(c.secret, _context(c))),
+    ("kubernetes_reference", _generic(lambda c: is_kubernetes_reference(_surroundings(c)))),
     ("encoded_file", _generic(lambda c: is_encoded_file(c.secret))),
     ("minified", _generic(lambda c: is_minified(c.path))),
     ("lock_file", _generic(lambda c: is_lock_file(c.path))),

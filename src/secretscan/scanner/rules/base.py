@@ -63,6 +63,9 @@ class TokenRule:
     validate: Callable[[str], bool] | None = None
     specificity: Specificity = Specificity.TOKEN
     invalid_checksum_prior: float = 0.3
+    # Keywords that occur inside the token ("t3blbkfj" in an OpenAI key), not at its start. With `word_start`,
+    # every other keyword begins the token, which lets the prefilter look only where a word begins.
+    inner_keywords: tuple[str, ...] = ()
     # A token must not start in the middle of a word ("xghp_…"). Checked in Python rather than with a leading
     # \b, which would stop the regex engine from jumping straight to the literal prefix.
     word_start: bool = True
@@ -93,12 +96,8 @@ class TokenRule:
             yield Hit(start, end, self.id, self.category, prior, self.specificity, certainty)
 
 
-def keyword_pattern(keywords: Iterable[str]) -> re.Pattern[str]:
-    """One regex that finds every occurrence of any keyword, overlapping ones included.
-
-    The alternatives are nested as a trie ("gh(?:o_|p_|…)"), so the engine tries a handful of branches per
-    position instead of every keyword; the lookahead makes matches zero-width, so none hides another.
-    """
+def _trie(keywords: Iterable[str]) -> str:
+    """Keywords as nested alternatives ("gh(?:o_|p_|…)"): a handful of branches per position, not one per keyword."""
     trie: dict[str, dict] = {}
     for keyword in keywords:
         node = trie
@@ -113,23 +112,41 @@ def keyword_pattern(keywords: Iterable[str]) -> re.Pattern[str]:
         group = "(?:" + "|".join(alternatives) + ")"
         return group + "?" if "" in node else group
 
-    return re.compile(f"(?=({branch(trie)}))")
+    return branch(trie)
 
 
 @dataclass(frozen=True)
 class RuleSet:
-    """Token rules plus the keyword index that decides which of them run on a text (one pass over it)."""
+    """Token rules plus the keyword prefilter that decides which of them run on a text.
+
+    Keywords that start a token are found in one regex pass that only stops where a word begins (the engine
+    skips through letters and digits on a character-class test); a match of the trie is the longest keyword
+    at that position, and the shorter ones it starts with are there too. The few keywords that can sit inside
+    a word are checked with `in`.
+    """
 
     rules: tuple[TokenRule, ...]
-    _keywords: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _leading: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _inner: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        keywords = {k for rule in self.rules for k in rule.keywords}
-        object.__setattr__(self, "_keywords", keyword_pattern(keywords))
+        leading, inner = set(), set()
+        for rule in self.rules:
+            for keyword in rule.keywords:
+                is_inner = not rule.word_start or keyword in rule.inner_keywords or not keyword[0].isalnum()
+                (inner if is_inner else leading).add(keyword)
+        # The lookahead keeps matches zero-width after the delimiter, so overlapping keywords are all seen.
+        object.__setattr__(self, "_leading", re.compile(f"[^a-z0-9_](?=({_trie(leading)}))"))
+        object.__setattr__(self, "_inner", frozenset(inner))
+
+    def keywords_in(self, lowered: str) -> set[str]:
+        found = set(self._leading.findall(lowered))
+        found.update(self._leading.findall("\n" + lowered[:64]))  # a keyword at the very start of the text
+        found.update(keyword for keyword in self._inner if keyword in lowered)
+        return found
 
     def find(self, text: str, lowered: str) -> list[Hit]:
-        # A match of the trie is the longest keyword at that position; the shorter ones it starts with are there too.
-        found = set(self._keywords.findall(lowered))
+        found = self.keywords_in(lowered)
         hits: list[Hit] = []
         for rule in self.rules:
             if not rule.keywords or any(k.startswith(key) for key in rule.keywords for k in found):

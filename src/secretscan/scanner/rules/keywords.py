@@ -119,6 +119,7 @@ _HEADER_OPTION = re.compile(r"(?:-H|--header)[ \t]+[\"'](?P<name>[\w-]{2,60}):[ 
 _DIRECTIVE = re.compile(r"[ \t]*(?P<name>[A-Za-z_][\w.-]*)[ \t]+(?P<bare>[^\s#;=:\"'][^\s]*)[ \t]*\r?")
 _NETRC_PASSWORD = re.compile(r"(?:^|[ \t])(?P<name>password|passwd)[ \t]+(?P<bare>[^\s]+)")
 _SQL_PASSWORD = re.compile(r"(?i:\bpassword|\bidentified[ \t]+by)[ \t]+'(?P<sq>[^'\n]+)'")
+_SQL_USER_STATEMENT = re.compile(r"(?i)\b(?:create|alter)[ \t]+(?:user|role|login)\b|\bgrant\b")
 # Django/flask-style `create_user("name", "email", "password")`: the last positional string.
 _CREATE_USER = re.compile(r"create_(?:super)?user\([^)\n]*,[ \t]*[\"'](?P<dq>[^\"'\n]+)[\"'][ \t]*\)")
 _PGPASS_NAMES = frozenset({".pgpass", "pgpass", "pgpass.conf"})
@@ -244,7 +245,7 @@ def _command_line_hits(line: str, lower: str, offset: int) -> Iterator[Hit]:
         for match in _SSHPASS.finditer(line):
             if (value := _value(match)) is not None:
                 yield _password_hit(offset + value.start, offset + value.end)
-    if "password" in lower or "identified" in lower:
+    if ("password" in lower or "identified" in lower) and _SQL_USER_STATEMENT.search(line):
         for match in _SQL_PASSWORD.finditer(line):
             if (value := _value(match)) is not None:
                 yield _password_hit(offset + value.start, offset + value.end)

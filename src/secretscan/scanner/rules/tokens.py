@@ -52,6 +52,7 @@ def _rule(
     validate: Callable[[str], bool] | None = None,
     secret_group: int | str = 0,
     word_start: bool = True,
+    inner_keywords: tuple[str, ...] = (),
 ) -> TokenRule:
     return TokenRule(
         id=id,
@@ -63,6 +64,7 @@ def _rule(
         validate=validate,
         secret_group=secret_group,
         word_start=word_start,
+        inner_keywords=inner_keywords,
     )
 
 
@@ -94,7 +96,7 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule("azure-shared-access-key", "cloud", r"SharedAccessKey=(?P<secret>[A-Za-z0-9+/]{42,43}=)",
           "sharedaccesskey=", secret_group="secret", word_start=False),
     _rule("azure-ad-client-secret", "cloud", r"[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])",
-          "q~", prior=0.8),
+          "q~", prior=0.8, inner_keywords=("q~",)),
     _rule("digitalocean-token", "cloud", r"do[opr]_v1_[a-f0-9]{64}" + _END, "dop_v1_", "doo_v1_", "dor_v1_"),
     _rule("heroku-api-key-v2", "cloud", r"HRKU-AA[0-9a-zA-Z_-]{58}" + _END, "hrku-aa"),
     _context_rule("heroku-api-key", "cloud", "heroku", _UUID, "heroku"),
@@ -106,7 +108,8 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule("supabase-token", "cloud", r"sbp_[a-f0-9]{40}" + _END, "sbp_"),
     _rule("tailscale-key", "cloud", r"tskey-(?:api|auth|client|webhook|scim)-[A-Za-z0-9]{6,}-[A-Za-z0-9]{16,}" + _END,
           "tskey-"),
-    _rule("terraform-cloud-token", "cloud", r"[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}" + _END, "atlasv1"),
+    _rule("terraform-cloud-token", "cloud", r"[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}" + _END, "atlasv1",
+          inner_keywords=("atlasv1",)),
     _rule("vault-token", "cloud", r"hv[sb]\.[\w-]{90,300}" + _END, "hvs.", "hvb."),
     _rule("doppler-token", "cloud", r"dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}" + _END, "dp.pt.", "dp.st.",
           "dp.sa.", "dp.ct.", "dp.scim.", "dp.audit."),
@@ -149,7 +152,8 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
           "hooks.slack.com"),
     _rule("discord-webhook", "chat", r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d{17,20}/[\w-]{60,68}",
           "discord"),
-    _rule("discord-bot-token", "chat", r"[MNO][A-Za-z\d_-]{23,25}\.[\w-]{6}\.[\w-]{27,38}" + _END, "discord", prior=0.8),
+    _rule("discord-bot-token", "chat", r"[MNO][A-Za-z\d_-]{23,25}\.[\w-]{6}\.[\w-]{27,38}" + _END, "discord", prior=0.8,
+          inner_keywords=("discord",)),
     _rule("telegram-bot-token", "chat", r"\d{8,10}:AA[A-Za-z0-9_-]{33}" + _END, ":aa", prior=0.85),
     _rule("microsoft-teams-webhook", "chat", r"https://[\w-]+\.webhook\.office\.com/webhookb2/[\w@/-]{100,}",
           "webhook.office.com"),
@@ -181,7 +185,7 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule("anthropic-api-key", "ai", r"sk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_-]{80,120}" + _END, "sk-ant-",
           prior=0.95),
     _rule("openai-api-key", "ai", r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})"
-          + _END, "sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj"),
+          + _END, "sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj", inner_keywords=("t3blbkfj",)),
     _rule("huggingface-token", "ai", r"(?:hf_|api_org_)[A-Za-z0-9]{34}" + _END, "hf_", "api_org_"),
     _rule("groq-api-key", "ai", r"gsk_[A-Za-z0-9]{52}" + _END, "gsk_"),
     _rule("replicate-token", "ai", r"r8_[A-Za-z0-9]{37}" + _END, "r8_"),
@@ -203,7 +207,8 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule("facebook-access-token", "saas", r"EAA[CM][A-Za-z0-9]{100,}" + _END, "eaac", "eaam", prior=0.8),
     _rule("twitter-bearer-token", "saas", r"A{22}[A-Za-z0-9%]{80,100}" + _END, "aaaaaaaaaaaaaaaaaaaaaa", prior=0.8),
     _rule("mapbox-secret-token", "saas", r"sk\.eyJ[A-Za-z0-9_-]{50,}\.[A-Za-z0-9_-]{20,}" + _END, "sk.eyj"),
-    _rule("firebase-cloud-messaging-key", "saas", r"AAAA[A-Za-z0-9_-]{7}:APA91b[A-Za-z0-9_-]{134}" + _END, "apa91b"),
+    _rule("firebase-cloud-messaging-key", "saas", r"AAAA[A-Za-z0-9_-]{7}:APA91b[A-Za-z0-9_-]{134}" + _END, "apa91b",
+          inner_keywords=("apa91b",)),
     _rule("infracost-api-key", "saas", r"ico-[A-Za-z0-9]{32}" + _END, "ico-"),
     _rule("easypost-api-key", "saas", r"EZ[AT]K[A-Za-z0-9]{54}" + _END, "ezak", "eztk"),
     _rule("duffel-token", "saas", r"duffel_(?:test|live)_[A-Za-z0-9_=-]{43}" + _END, "duffel_"),
