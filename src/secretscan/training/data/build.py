@@ -1,8 +1,10 @@
 """`data build`: generated files -> labelled, de-duplicated, balanced, leak-free train/val/test JSONL.
 
-1. Generate files group by group (a file and maybe its near-miss twin) and label their judge-visible candidates.
+1. Generate files group by group (a file and maybe its near-miss twin) and label their candidates: the
+   judge-visible ones, and (up to `filtered_negative_share` of the negatives) those the filters drop.
 2. Drop exact duplicates (same prompt) and near duplicates (MinHash, over the whole pool, so no two kept
-   examples are near-identical anywhere); fill the secret / not-secret quotas in generation order.
+   examples are near-identical anywhere); fill three quotas in generation order: secrets, judge-visible
+   negatives, filter-dropped negatives.
 3. Assign each group to a split by hashing (seed, group), so twins always share a split.
 4. Leakage guard: a secret value that appears in train is dropped from val and test (and val's from test).
 5. Write train/val/test.jsonl and build.json (config, counts, exclusions, file hashes). No timestamps, so the
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from secretscan import __version__
 from secretscan.errors import ConfigError
 from secretscan.training.data.config import DataConfig, config_to_mapping
 from secretscan.training.data.dedup import NearDuplicateIndex, exact_key
@@ -174,6 +177,8 @@ def build_dataset(config: DataConfig, out_dir: Path, progress: bool = False) -> 
         harvested = len(rows)
         stats = summarize({**splits, "harvested": rows})
     manifest = {
+        # The examples depend on the candidate stage and prompt builder of this version.
+        "secretscan_version": __version__,
         "config": config_to_mapping(config),
         "files_generated": files,
         "counts": {name: s.as_dict() for name, s in stats.items()},

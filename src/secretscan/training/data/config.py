@@ -127,12 +127,17 @@ class HarvestConfig:
     roots: tuple[str, ...] = ()
     max_examples: int = 1000
     max_files: int = 20000
+    # A few per file, so one file full of hashes (an SBOM, a lockfile) can't fill the harvest.
+    max_per_file: int = 3
+    # Only these rules' candidates are harvested: token formats are secrets by their format, and the password
+    # rules find the weak literals (`password='password1'` in a docstring) that the policy counts as secrets.
+    rules: tuple[str, ...] = ("high-entropy-string", "generic-secret")
     # Only files with these suffixes are read.
     suffixes: tuple[str, ...] = (".py", ".js", ".json", ".yaml", ".yml", ".cfg", ".ini", ".toml", ".md", ".txt")
 
     def __post_init__(self) -> None:
-        if self.max_examples < 0 or self.max_files <= 0:
-            raise ConfigError("harvest: max_examples must be >= 0 and max_files > 0")
+        if self.max_examples < 0 or self.max_files <= 0 or self.max_per_file <= 0:
+            raise ConfigError("harvest: max_examples must be >= 0, max_files and max_per_file > 0")
 
 
 @dataclass(frozen=True)

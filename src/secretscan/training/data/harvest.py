@@ -60,8 +60,13 @@ def harvest_rows(config: HarvestConfig, context_lines: int, excluded_secrets: se
             if not text:
                 continue
             relative = f"{root.name}/{path.relative_to(root).as_posix()}"
+            taken = 0
             for candidate in find_candidates(ScanUnit(relative, text)):
-                if candidate.certainty is Certainty.CERTAIN or harmless_reason(candidate) is not None:
+                if taken >= config.max_per_file:
+                    break
+                if candidate.rule not in config.rules or candidate.certainty is Certainty.CERTAIN:
+                    continue
+                if harmless_reason(candidate) is not None:
                     continue
                 if candidate.secret_hash in excluded_secrets:
                     continue
@@ -72,6 +77,7 @@ def harvest_rows(config: HarvestConfig, context_lines: int, excluded_secrets: se
                     continue
                 seen.add(key)
                 rows.append(row)
+                taken += 1
                 if len(rows) >= config.max_examples:
                     return rows
     return rows
