@@ -16,11 +16,11 @@ LABEL_SECRET = "yes"
 LABEL_SAFE = "no"
 LABELS = (LABEL_SECRET, LABEL_SAFE)
 
-# Kept short: it is evaluated once and then reused from the KV cache, but every token still costs on 2 CPU cores.
+# Kept short: at inference it is evaluated once and reused from the KV cache, but in training every example
+# carries it, and on 2 CPU cores each token counts (37 tokens here, against 53 for a longer wording).
 SYSTEM_PROMPT = (
-    "You review code for leaked credentials. Is the value a real hard-coded secret "
-    "(password, API key, token, private key)? Placeholders, examples, variable or env lookups, "
-    "hashes, IDs and public keys are not. Answer yes or no."
+    "Does the line hard-code a real secret (password, key, token)? "
+    "Placeholders, lookups, hashes, IDs and public keys are not. Answer yes or no."
 )
 
 MAX_LINE_CHARS = 240
