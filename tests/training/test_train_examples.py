@@ -80,11 +80,11 @@ def test_tokens_match_llama_cpp_tokenization_of_the_judge_prompt(tokenizer: obje
 
 def test_labels_are_masked_on_every_prompt_token(tmp_path: Path, tokenizer: object) -> None:
     from secretscan.training.model_loading import build_tiny_model
-    from secretscan.training.train import build_trainer, prepare_data
+    from secretscan.training.train import build_trainer, prepare_data, read_data
 
     train, val = make_data(tmp_path / "data", train_rows=6, val_rows=2)
     config = load_config(TINY_PROFILE, tiny_overrides(tmp_path / "run", train, val))
-    data = prepare_data(config.data, tokenizer, seed=0)
+    data = prepare_data(read_data(config.data, seed=0), tokenizer, config.data.max_seq_len)
     assert config.model.tiny is not None
     model = build_tiny_model(config.model.tiny, tokenizer, "eager")
     trainer = build_trainer(config, tmp_path / "run", model, tokenizer, data, "cpu", callbacks=[])

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from trainkit import TINY_PROFILE, make_data, model_cache, shared_cache, tiny_overrides  # noqa: F401
+from trainkit import TINY_PROFILE, make_data, model_cache, shared_cache, tagged_lines, tiny_overrides  # noqa: F401
 
 from secretscan.training.cli import main
 from secretscan.training.config import TrainConfig, config_to_dict, load_config
 from secretscan.training.resume import COMPLETE_MARKER, read_metadata
-from secretscan.training.runlog import parse_tagged
 from secretscan.training.train import RunResult, train
 
 STEPS = 8
@@ -46,21 +45,12 @@ def finished(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Fin
     return FinishedRun(config, TINY_PROFILE, overrides, result, run, train_file)
 
 
-def _tagged(path: Path, tag: str) -> list[dict[str, str]]:
-    found = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parsed = parse_tagged(line)
-        if parsed and parsed[0] == tag:
-            found.append(parsed[1])
-    return found
-
-
 def test_the_loss_falls_on_a_tiny_overfit_set(finished: FinishedRun) -> None:
-    losses = [float(f["loss"]) for f in _tagged(finished.result.log_path, "TRAIN")]
+    losses = [float(f["loss"]) for f in tagged_lines(finished.result.log_path, "TRAIN")]
     assert len(losses) == STEPS
     # A random model starts near ln(vocab) ~ 10.8 on the answer tokens; a few LoRA steps take off several nats.
     assert sum(losses[-3:]) / 3 < losses[0] - 1.5, losses
-    evals = [float(f["eval_loss"]) for f in _tagged(finished.result.log_path, "EVAL")]
+    evals = [float(f["eval_loss"]) for f in tagged_lines(finished.result.log_path, "EVAL")]
     assert evals[-1] < evals[0]
     assert finished.result.steps == STEPS and not finished.result.stopped_early
 
@@ -76,7 +66,7 @@ def test_checkpoints_are_written_and_marked_complete(finished: FinishedRun) -> N
     metadata = read_metadata(finished.result.output_dir)
     assert metadata is not None
     assert metadata["last_step"] == STEPS and metadata["resume_count"] == 0 and "finished_at" in metadata
-    assert [c["step"] for c in _tagged(finished.result.log_path, "CKPT")] == ["4", "8"]
+    assert [c["step"] for c in tagged_lines(finished.result.log_path, "CKPT")] == ["4", "8"]
 
 
 def test_the_run_directory_has_what_the_export_step_needs(finished: FinishedRun) -> None:
@@ -106,14 +96,14 @@ def test_the_log_is_timestamped_tagged_and_has_a_measured_eta(finished: Finished
     log = finished.result.log_path
     assert log.parent == finished.result.output_dir / "logs"
     assert re.fullmatch(r"train-\d{8}-\d{6}\.log", log.name)
-    lines = _tagged(log, "TRAIN")
+    lines = tagged_lines(log, "TRAIN")
     assert [line["step"] for line in lines] == [f"{i}/{STEPS}" for i in range(1, STEPS + 1)]
     # The ETA and throughput are measured only after the first steps, then always given.
     assert lines[0]["eta"] == "measuring" and lines[0]["tok_s"] == "measuring"
     for line in lines[3:]:
         assert re.fullmatch(r"\d+:\d\d:\d\d", line["eta"]) and float(line["tok_s"]) > 0
     assert lines[-1]["eta"] == "0:00:00"
-    [done] = _tagged(log, "DONE")
+    [done] = tagged_lines(log, "DONE")
     assert done["steps"] == str(STEPS) and Path(done["adapter"]) == finished.result.adapter_dir
 
 

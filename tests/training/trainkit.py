@@ -13,6 +13,7 @@ import pytest
 
 from secretscan.scanner.prompt import LABEL_SAFE, LABEL_SECRET, build_prompt, to_messages
 from secretscan.scanner.types import Candidate
+from secretscan.training.runlog import parse_tagged
 
 REPO = Path(__file__).resolve().parents[2]
 PROFILES = REPO / "configs" / "train"
@@ -66,6 +67,16 @@ def tiny_overrides(run_dir: Path, train: Path, val: Path, **extra: object) -> li
         **extra,
     }
     return [f"{key}={value}" for key, value in values.items()]
+
+
+def tagged_lines(log: Path, tag: str) -> list[dict[str, str]]:
+    """The fields of every `[TAG] key=value ...` line of a run log with this tag."""
+    found = []
+    for line in log.read_text(encoding="utf-8").splitlines():
+        parsed = parse_tagged(line)
+        if parsed and parsed[0] == tag:
+            found.append(parsed[1])
+    return found
 
 
 @pytest.fixture(scope="session")

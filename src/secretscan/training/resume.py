@@ -23,8 +23,10 @@ CHECKPOINTS_DIR = "checkpoints"
 # a folder without it was cut short by a kill and is never resumed from.
 COMPLETE_MARKER = "secretscan-complete"
 MAX_STALLED_RESUMES = 3
-# Config keys that may change between attempts of one run: where to log, and how long to go on.
-RESUMABLE_CHANGES = ("training.max_steps", "training.epochs", "training.logging_steps", "tracking.", "resources.")
+# Config keys that may change between attempts of one run: where the run directory is (it may be moved), where
+# to log, and how long to go on.
+RESUMABLE_CHANGES = ("output_dir", "training.max_steps", "training.epochs", "training.logging_steps", "tracking.",
+                     "resources.")
 # Everything a run writes, removed by `--fresh` (logs/ is kept: it is the history of the attempts).
 RUN_OUTPUTS = (CHECKPOINTS_DIR, "adapter", "tokenizer", "tensorboard", "wandb", "run.json", METADATA_FILE)
 

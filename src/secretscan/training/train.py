@@ -20,7 +20,7 @@ from typing import Any
 
 from secretscan.errors import ConfigError, SecretscanError
 from secretscan.training.config import DataSettings, TrainConfig, config_to_dict
-from secretscan.training.dataset import Encoded, drop_overlong, encode, read_examples, split_validation
+from secretscan.training.dataset import Encoded, Example, drop_overlong, encode, read_examples, split_validation
 from secretscan.training.resume import CHECKPOINTS_DIR, Attempt, begin_attempt, clear_run, now_iso, record_finished
 from secretscan.training.runlog import RunLog, format_duration, new_log_path
 
@@ -41,6 +41,17 @@ class RunResult:
     @property
     def adapter_dir(self) -> Path:
         return self.output_dir / "adapter"
+
+
+@dataclass(frozen=True)
+class RunData:
+    """The run's examples, read and checked before any model is loaded (a bad file fails in a second, not after
+    a 30-second model load)."""
+
+    train: list[Example]
+    validation: list[Example]
+    # Paths, sha256 and row counts of the files, for run.json.
+    files: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -74,9 +85,8 @@ def _echo_through_bar(text: str) -> None:
     tqdm.write(text, file=sys.stdout)
 
 
-def prepare_data(settings: DataSettings, tokenizer: Any, seed: int) -> PreparedData:
-    """Read and tokenize the JSONL files, hold out a validation split if there is no file for it, drop overlong
-    examples."""
+def read_data(settings: DataSettings, seed: int) -> RunData:
+    """Read the JSONL files; hold out a validation split if there is no file for it."""
     from secretscan.inference.models import file_sha256
 
     train_path = Path(settings.train).expanduser()
@@ -91,11 +101,16 @@ def prepare_data(settings: DataSettings, tokenizer: Any, seed: int) -> PreparedD
     else:
         examples, validation = split_validation(examples, settings.val_fraction, seed)
         files["validation"] = {"held_out_from": "train", "fraction": settings.val_fraction, "rows": len(validation)}
-    kept_train, dropped_train = drop_overlong(encode(examples, tokenizer), settings.max_seq_len)
-    kept_val, dropped_val = drop_overlong(encode(validation, tokenizer), settings.max_seq_len)
+    return RunData(examples, validation, files)
+
+
+def prepare_data(data: RunData, tokenizer: Any, max_seq_len: int) -> PreparedData:
+    """Tokenize the examples as the judge does and drop those longer than `max_seq_len`."""
+    kept_train, dropped_train = drop_overlong(encode(data.train, tokenizer), max_seq_len)
+    kept_val, dropped_val = drop_overlong(encode(data.validation, tokenizer), max_seq_len)
     if not kept_train or not kept_val:
-        raise ConfigError(f"no training or validation example fits in data.max_seq_len={settings.max_seq_len} tokens")
-    return PreparedData(kept_train, kept_val, files, dropped_train + dropped_val)
+        raise ConfigError(f"no training or validation example fits in data.max_seq_len={max_seq_len} tokens")
+    return PreparedData(kept_train, kept_val, data.files, dropped_train + dropped_val)
 
 
 def build_trainer(config: TrainConfig, run_dir: Path, model: Any, tokenizer: Any, data: PreparedData,
@@ -183,6 +198,7 @@ def _run(config: TrainConfig, run_dir: Path, attempt: Attempt, log: RunLog, show
     else:
         log.tagged("RESUME", from_step=attempt.checkpoint.step, resume_count=attempt.resume_count,
                    stalled_resumes=attempt.stalled_resumes, checkpoint=attempt.checkpoint.path)
+    examples = read_data(config.data, config.training.seed)
 
     import datasets
     from transformers import set_seed
@@ -207,7 +223,7 @@ def _run(config: TrainConfig, run_dir: Path, attempt: Attempt, log: RunLog, show
         from peft import prepare_model_for_kbit_training
 
         model = prepare_model_for_kbit_training(model, config.training.gradient_checkpointing)
-    data = prepare_data(config.data, tokenizer, config.training.seed)
+    data = prepare_data(examples, tokenizer, config.data.max_seq_len)
     log.tagged("DATA", train=len(data.train), validation=len(data.validation), dropped_overlong=data.dropped_overlong)
 
     progress = TaggedLogCallback(log, attempt.start_step, show_bar)
