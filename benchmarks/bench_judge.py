@@ -17,8 +17,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import llama_cpp as llama
-
 from secretscan.inference.llama_cpp import LlamaCppJudge
 from secretscan.inference.models import embedded_base_model, file_identity, file_sha256
 from secretscan.scanner.prompt import Prompt, build_prompt, render_system
@@ -84,26 +82,27 @@ def main() -> None:
     print(f"{'load (mmap, context, labels)':<34} {timed(judge.load) * 1000:8.1f} ms")
     judge.score(items[:1])  # first-touch page faults of the mapped weights are not per-candidate cost
 
-    memory = llama.llama_get_memory(judge._ctx)
-    prefix_tokens = judge.tokenize(render_system(items[0]), special=True)
-
-    def clear() -> None:
-        llama.llama_memory_clear(memory, True)
-        judge._cached = []
-
-    show("cold (whole prompt)", per_candidate(judge, items, clear))
-    clear()
+    runner = judge.runner
+    prefix_tokens = runner.tokenize(render_system(items[0]), special=True)
+    show("cold (whole prompt)", per_candidate(judge, items, runner.forget))
+    runner.forget()
     show("prefix-cached (LlamaCppJudge)", per_candidate(judge, items, lambda: None))
 
-    clear()
-    judge._decode(prefix_tokens, start=0)
-    size = llama.llama_state_seq_get_size(judge._ctx, 0)
+    # The alternative, with llama.cpp's sequence state API on the runner's context. Imported only now: the judge
+    # sets up llama.cpp's threading before the library loads.
+    import llama_cpp as llama
+
+    runner.forget()
+    runner.next_token_logits(prefix_tokens)
+    context = runner._ctx
+    size = llama.llama_state_seq_get_size(context, 0)
     state = (ctypes.c_uint8 * size)()
-    llama.llama_state_seq_get_data(judge._ctx, state, size, 0)
+    llama.llama_state_seq_get_data(context, state, size, 0)
 
     def restore() -> None:
-        llama.llama_state_seq_set_data(judge._ctx, state, size, 0)
-        judge._cached = list(prefix_tokens)
+        llama.llama_memory_clear(llama.llama_get_memory(context), True)
+        llama.llama_state_seq_set_data(context, state, size, 0)
+        runner._cached = list(prefix_tokens)
 
     show(f"state-restore ({size / 1e6:.1f} MB state)", per_candidate(judge, items, restore))
     tokens = [len(judge.prompt_tokens(p)) for p in items]

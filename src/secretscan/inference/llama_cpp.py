@@ -62,6 +62,11 @@ def _lib() -> ModuleType:
     global _lib_module, _log_callback
     with _lib_lock:
         if _lib_module is None:
+            # ggml's CPU threads meet at an OpenMP barrier after every graph node (~1000 per evaluation). Spinning
+            # there collapses when the cores are busy with other work (a hook during a build, a shared CI runner):
+            # 12 s instead of 1.6 s per candidate with 2 threads on 2 loaded cores. Sleeping costs little when
+            # idle. libgomp reads this when llama.cpp's library loads, so it must be set before the import.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             import llama_cpp
 
             _log_callback = llama_cpp.llama_log_callback(_quiet_log)
@@ -69,6 +74,13 @@ def _lib() -> ModuleType:
             llama_cpp.llama_backend_init()
             _lib_module = llama_cpp
         return _lib_module
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (a container's or taskset's share), else all of them."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _last_error(default: str) -> str:
@@ -88,7 +100,7 @@ class LlamaRunner:
         self.model_path = model_path
         self.lora_path = lora_path
         self.n_ctx = n_ctx
-        self.n_threads = n_threads or os.cpu_count() or 1
+        self.n_threads = n_threads or _usable_cpus()
         self._lock = threading.RLock()
         self._model: llama_cpp.llama_model_p | None = None
         self._ctx: llama_cpp.llama_context_p | None = None
