@@ -4,7 +4,8 @@
 
 Default: a few large packages of this environment's site-packages. Files are read up front (binary and >2 MB
 files skipped, like `scanner/sources.py` does), so the figure is detector time only. Prints files/s, MB/s,
-candidates, what the filters dropped, the slowest files and the share of time per detector.
+candidates, what the filters dropped, the slowest files and the share of time per detector, then the time taken
+on adversarial texts (a stage that goes quadratic on any of them would stall a scan).
 End-to-end figures against detect-secrets are in bench_hook_and_scan.py.
 """
 
@@ -55,10 +56,29 @@ def per_detector(units: list[ScanUnit]) -> dict[str, float]:
     seconds = {}
     for name, detect in detectors.items():
         started = time.perf_counter()
-        for unit, low in zip(units, lowered):
+        for unit, low in zip(units, lowered, strict=True):
             detect(unit.text, low, unit.path)
         seconds[name] = time.perf_counter() - started
     return seconds
+
+
+ADVERSARIAL = {
+    "BEGIN lines, no END": "-----BEGIN RSA PRIVATE KEY-----\n" * 20_000,
+    "BEGIN markers on one line": "-----BEGIN PRIVATE KEY-----" * 20_000,
+    "password= on one line": "x;password=abc" * 100_000,
+    "one letter, 2 MB": "a" * 2_000_000,
+    "quotes only": '"' * 1_000_000,
+    "unterminated quotes": ('"' + "a" * 999) * 1_000,
+    "scheme separators": "://" * 300_000,
+    "stems on every line": ("key " * 1_000 + "\n") * 200,
+}
+
+
+def adversarial() -> None:
+    for name, text in ADVERSARIAL.items():
+        started = time.process_time()
+        stage.find_candidates(ScanUnit("adversarial.txt", text))
+        print(f"  {name}: {len(text) / 1e6:.1f} MB in {time.process_time() - started:.2f} s CPU")
 
 
 def main() -> None:
@@ -97,6 +117,8 @@ def main() -> None:
     seconds = per_detector(units)
     total = sum(seconds.values())
     print("time per detector:", ", ".join(f"{n} {s / total:.0%}" for n, s in seconds.items()))
+    print("adversarial texts:")
+    adversarial()
 
 
 if __name__ == "__main__":

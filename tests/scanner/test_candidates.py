@@ -35,14 +35,14 @@ def test_positions_are_one_based_lines_and_columns_of_the_value() -> None:
 def test_snippets_in_many_languages() -> None:
     snippets = {
         "settings.py": f'AWS_ACCESS_KEY_ID = "{AWS_ID}"\n',
-        "server.js": f"const db = 'postgres://app:Pg-pass-42@db.internal/app';\n",
+        "server.js": "const db = 'postgres://app:Pg-pass-42@db.internal/app';\n",
         "main.go": 'cfg := Config{Password: "Go-pass-42"}\n',
         "values.yaml": "auth:\n  password: Yaml-pass-42\n",
         "config.json": '{\n  "api_key": "Json-key-42"\n}\n',
         ".env": "SECRET_KEY=Env-secret-42\n",
         "app.ini": "[db]\npassword = Ini-pass-42\n",
-        "web.config": '<connectionStrings><add connectionString="Server=db;Database=app;User Id=sa;Password=Ado-pass-42;" />'
-        "</connectionStrings>\n",
+        "web.config": '<connectionStrings><add connectionString="Server=db;Database=app;User Id=sa;'
+        'Password=Ado-pass-42;" /></connectionStrings>\n',
         "Dockerfile": "FROM python:3.12\nENV API_TOKEN=Docker-tok-42\n",
         "deploy.sh": "#!/bin/sh\nmysql -u root -pShell-pass-42 app < dump.sql\n",
         "main.tf": 'resource "aws_db_instance" "db" {\n  password = "Tf-pass-42"\n}\n',

@@ -77,14 +77,21 @@ def test_base62_pads_and_converts() -> None:
 # BIP 173 test vectors: valid and invalid Bech32 strings.
 @pytest.mark.parametrize(
     "text",
-    ["A12UEL5L", "a12uel5l", "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
-     "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w", "?1ezyfcl"],
+    [
+        "A12UEL5L",
+        "a12uel5l",
+        "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
+        "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w",
+        "?1ezyfcl",
+    ],
 )
 def test_bip173_valid_vectors(text: str) -> None:
     assert bech32_valid(text)
 
 
-@pytest.mark.parametrize("text", ["pzry9x0s0muk", "1pzry9x0s0muk", "x1b4n0q5v", "li1dgmt3", "A1G7SGD8", "10a06t8", "1qzzfhee"])
+@pytest.mark.parametrize(
+    "text", ["pzry9x0s0muk", "1pzry9x0s0muk", "x1b4n0q5v", "li1dgmt3", "A1G7SGD8", "10a06t8", "1qzzfhee"]
+)
 def test_bip173_invalid_vectors(text: str) -> None:
     assert not bech32_valid(text)
 

@@ -54,21 +54,30 @@ def github(prefix: str) -> str:
 
 # (rule id, a token or a whole line, a near miss). A bare token is placed on a neutral line: `value = "<token>"`.
 CASES: list[tuple[str, str, str]] = [
-    ("aws-access-key-id", "AK" + "IA" + rand("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16), "AK" + "IA" + rand(UPPER_DIGITS, 12)),
-    ("aws-secret-access-key", f'aws_secret_access_key = "{rand(B64, 40)}"', f'aws_secret_access_key = "{rand(B64, 39)}"'),
+    (
+        "aws-access-key-id",
+        "AK" + "IA" + rand("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),
+        "AK" + "IA" + rand(UPPER_DIGITS, 12),
+    ),
+    (
+        "aws-secret-access-key",
+        f'aws_secret_access_key = "{rand(B64, 40)}"',
+        f'aws_secret_access_key = "{rand(B64, 39)}"',
+    ),
     ("aws-mws-key", "amzn" + ".mws." + a_uuid(), "amzn" + ".mws.not-a-uuid"),
     ("gcp-api-key", "AI" + "za" + rand(URLSAFE, 35), "AI" + "za" + rand(URLSAFE, 30)),
     ("gcp-oauth-client-secret", "GOC" + "SPX-" + rand(URLSAFE, 28), "GOC" + "SPX-" + rand(URLSAFE, 12)),
     ("google-oauth-access-token", "ya" + "29." + rand(URLSAFE, 80), "ya" + "29.short"),
     (
         "azure-storage-account-key",
-        f"DefaultEndpointsProtocol=https;AccountName=acme;Account" + f"Key={rand(B64, 86)}==;EndpointSuffix=core.windows.net",
-        f"AccountName=acme;Account" + f"Key={rand(B64, 20)}==",
+        "DefaultEndpointsProtocol=https;AccountName=acme;Account"
+        + f"Key={rand(B64, 86)}==;EndpointSuffix=core.windows.net",
+        "AccountName=acme;Account" + f"Key={rand(B64, 20)}==",
     ),
     (
         "azure-shared-access-key",
-        f"Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=Root;Shared" + f"AccessKey={rand(B64, 43)}=",
-        f"SharedAccessKeyName=Root;Shared" + f"AccessKey={rand(B64, 10)}=",
+        "Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=Root;Shared" + f"AccessKey={rand(B64, 43)}=",
+        "SharedAccessKeyName=Root;Shared" + f"AccessKey={rand(B64, 10)}=",
     ),
     ("azure-ad-client-secret", rand(A62, 3) + "8Q~" + rand(A62, 34), rand(A62, 3) + "xQ~" + rand(A62, 34)),
     ("digitalocean-token", "do" + "p_v1_" + rand(HEX, 64), "do" + "p_v1_" + rand(HEX, 40)),
@@ -80,18 +89,30 @@ CASES: list[tuple[str, str, str]] = [
         "v1.0-" + rand(HEX, 24) + "-" + rand(HEX, 146),
         "v1.0-" + rand(HEX, 24) + "-" + rand(HEX, 100),
     ),
-    ("cloudflare-api-token", f'CLOUDFLARE_API_TOKEN = "{rand(URLSAFE, 40)}"', f'CLOUDFLARE_ZONE = "{rand(URLSAFE, 12)}"'),
+    (
+        "cloudflare-api-token",
+        f'CLOUDFLARE_API_TOKEN = "{rand(URLSAFE, 40)}"',
+        f'CLOUDFLARE_ZONE = "{rand(URLSAFE, 12)}"',
+    ),
     ("flyio-token", "fo" + "1_" + rand(URLSAFE, 43), "fo" + "1_" + rand(URLSAFE, 20)),
     ("planetscale-token", "pscale" + "_tkn_" + rand(A62, 43), "pscale" + "_tkn_short"),
     ("supabase-token", "sb" + "p_" + rand(HEX, 40), "sb" + "p_" + rand(HEX, 30)),
     ("tailscale-key", "tskey-" + "auth-" + rand(A62, 10) + "-" + rand(A62, 30), "tskey-" + "auth-abc"),
-    ("terraform-cloud-token", rand(A62, 14) + ".atlas" + "v1." + rand(URLSAFE, 67), rand(A62, 14) + ".atlas" + "v1.short"),
+    (
+        "terraform-cloud-token",
+        rand(A62, 14) + ".atlas" + "v1." + rand(URLSAFE, 67),
+        rand(A62, 14) + ".atlas" + "v1.short",
+    ),
     ("vault-token", "hv" + "s." + rand(URLSAFE, 95), "hv" + "s." + rand(URLSAFE, 24)),
     ("doppler-token", "dp" + ".pt." + rand(A62, 43), "dp" + ".pt." + rand(A62, 20)),
     ("pulumi-token", "pul" + "-" + rand(HEX, 40), "pul" + "-" + rand(HEX, 20)),
     ("render-api-key", "rnd" + "_" + rand(A62, 32), "rnd" + "_" + rand(A62, 16)),
     ("netlify-token", "nfp" + "_" + rand(A62, 36), "nfp" + "_" + rand(A62, 20)),
-    ("dynatrace-token", "dt0c01." + rand(UPPER_DIGITS, 24) + "." + rand(UPPER_DIGITS, 64), "dt0c01." + rand(UPPER_DIGITS, 24)),
+    (
+        "dynatrace-token",
+        "dt0c01." + rand(UPPER_DIGITS, 24) + "." + rand(UPPER_DIGITS, 64),
+        "dt0c01." + rand(UPPER_DIGITS, 24),
+    ),
     ("newrelic-user-key", "NR" + "AK-" + rand(UPPER_DIGITS, 27), "NR" + "AK-" + rand(UPPER_DIGITS, 12)),
     ("grafana-token", "gl" + "sa_" + rand(A62, 32) + "_" + rand(HEX, 8), "gl" + "sa_" + rand(A62, 12)),
     ("sentry-token", "sntry" + "u_" + rand(HEX, 64), "sntry" + "u_" + rand(HEX, 30)),
@@ -119,11 +140,20 @@ CASES: list[tuple[str, str, str]] = [
         "xox" + "p-" + digits(12) + "-" + digits(12) + "-" + digits(12) + "-" + rand(HEX, 32),
         "xox" + "p-" + digits(12) + "-" + rand(HEX, 32),
     ),
-    ("slack-app-token", "xap" + "p-1-A" + rand(UPPER_DIGITS, 10) + "-" + digits(13) + "-" + rand(HEX, 64), "xap" + "p-1-a"),
+    (
+        "slack-app-token",
+        "xap" + "p-1-A" + rand(UPPER_DIGITS, 10) + "-" + digits(13) + "-" + rand(HEX, 64),
+        "xap" + "p-1-a",
+    ),
     ("slack-legacy-token", "xox" + "s-2-" + rand(A62, 40), "xox" + "s-ab"),
     (
         "slack-webhook",
-        "https://hooks.slack.com/services/T" + rand(UPPER_DIGITS, 8) + "/B" + rand(UPPER_DIGITS, 8) + "/" + rand(A62, 24),
+        "https://hooks.slack.com/services/T"
+        + rand(UPPER_DIGITS, 8)
+        + "/B"
+        + rand(UPPER_DIGITS, 8)
+        + "/"
+        + rand(A62, 24),
         "https://hooks.slack.com/services/abc",
     ),
     (
@@ -139,7 +169,8 @@ CASES: list[tuple[str, str, str]] = [
     ("telegram-bot-token", digits(10) + ":A" + "A" + rand(URLSAFE, 33), digits(10) + ":A" + "B" + rand(URLSAFE, 33)),
     (
         "microsoft-teams-webhook",
-        f"https://acme.webhook.office.com/webhookb2/{a_uuid('a')}@{a_uuid('b')}/IncomingWebhook/{rand(HEX, 32)}/{a_uuid('c')}",
+        f"https://acme.webhook.office.com/webhookb2/{a_uuid('a')}@{a_uuid('b')}"
+        f"/IncomingWebhook/{rand(HEX, 32)}/{a_uuid('c')}",
         "https://acme.webhook.office.com/webhookb2/short",
     ),
     ("stripe-secret-key", "sk" + "_live_" + rand(A62, 24), "pk" + "_live_" + rand(A62, 24)),
@@ -188,7 +219,11 @@ CASES: list[tuple[str, str, str]] = [
     ("onepassword-service-token", "ops" + "_eyJ" + rand(B64, 260), "ops" + "_eyJ" + rand(B64, 40)),
     ("facebook-access-token", "EA" + "AC" + rand(A62, 120), "EA" + "AC" + rand(A62, 40)),
     ("twitter-bearer-token", "A" * 22 + rand(A62, 90), "A" * 22 + rand(A62, 20)),
-    ("mapbox-secret-token", "sk" + ".eyJ" + rand(URLSAFE, 60) + "." + rand(URLSAFE, 22), "pk" + ".eyJ" + rand(URLSAFE, 60)),
+    (
+        "mapbox-secret-token",
+        "sk" + ".eyJ" + rand(URLSAFE, 60) + "." + rand(URLSAFE, 22),
+        "pk" + ".eyJ" + rand(URLSAFE, 60),
+    ),
     (
         "firebase-cloud-messaging-key",
         "AAAA" + rand(URLSAFE, 7) + ":APA91" + "b" + rand(URLSAFE, 134),

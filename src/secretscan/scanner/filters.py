@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import PurePosixPath
 
 from secretscan.scanner.rules.names import classify_name, name_words
@@ -22,8 +23,8 @@ MIN_SECRET_CHARS = 4
 # --- predicates on the value alone ---
 
 _NON_VALUES = frozenset(
-    "true false null none nil undefined yes no on off n/a na empty blank required optional unset default "
-    "string str int integer bool boolean number object any text varchar char bytes bearer basic digest".split()
+    "true false null none nil undefined yes no on off n/a na empty blank required optional unset default string "
+    "str int integer bool boolean number object any text varchar char bytes bearer basic digest".split()
 )
 
 
@@ -54,13 +55,22 @@ _PLACEHOLDER = re.compile(
     | ^(?:generate|create|set|use|paste|provide)[\W_] | openssl[\W_]rand
     """
 )
-# AWS publishes these as documentation keys; they are in half the world's tutorials.
-_DOCUMENTATION_KEYS = frozenset({"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"})
+# Published in vendors' documentation and copied into countless tutorials and tests: AWS's example keys,
+# Stripe's docs test key, the jwt.io sample token's signature. Assembled so this file is not a finding itself.
+_DOCUMENTATION_KEYS = frozenset(
+    {"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "sk_" + "test_4eC39HqLyjWDarjtT1zdp7dc"}
+)
+_DOCUMENTATION_FRAGMENTS = ("SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_" + "adQssw5c",)
 
 
 def is_placeholder(secret: str) -> bool:
-    """`changeme`, `your-api-key-here`, `<token>`, `xxxx`, `****`, `REDACTED`, dummy/example/sample values."""
-    return secret in _DOCUMENTATION_KEYS or _PLACEHOLDER.search(secret) is not None
+    """`changeme`, `your-api-key-here`, `<token>`, `xxxx`, `****`, `REDACTED`, dummy/example/sample values, and
+    the keys vendors publish in their documentation."""
+    return (
+        secret in _DOCUMENTATION_KEYS
+        or any(fragment in secret for fragment in _DOCUMENTATION_FRAGMENTS)
+        or _PLACEHOLDER.search(secret) is not None
+    )
 
 
 _TEMPLATE = re.compile(
@@ -162,7 +172,9 @@ _SECRET_REFERENCE = re.compile(
 )
 
 
-_KUBERNETES_REFERENCE = re.compile(r"(?i)\b(?:remoteRef|secretKeyRef|secretRef|valueFrom|existingSecret|ExternalSecret)\b")
+_KUBERNETES_REFERENCE = re.compile(
+    r"(?i)\b(?:remoteRef|secretKeyRef|secretRef|valueFrom|existingSecret|ExternalSecret)\b"
+)
 
 
 def is_kubernetes_reference(context: str) -> bool:
@@ -190,7 +202,7 @@ def is_sequential(secret: str) -> bool:
     upper = secret.upper()
     if any(upper in row for row in _KEYBOARD_ROWS):
         return True
-    steps = [ord(b) - ord(a) for a, b in zip(secret, secret[1:])]
+    steps = [ord(b) - ord(a) for a, b in pairwise(secret)]
     if not steps:
         return False
     ascending = sum(step == 1 for step in steps)
@@ -206,7 +218,9 @@ def is_uuid(secret: str) -> bool:
 
 
 _DIGEST_PREFIX = re.compile(r"(?i)^(?:sha(?:1|224|256|384|512)|md5|blake2[bs]?|h1|xxh64|crc32)[-:=]")
-_PASSWORD_HASH = re.compile(r"^\$(?:2[abxy]?|argon2(?:id|i|d)|scrypt|pbkdf2[\w-]*|[156]|y)\$|^(?:pbkdf2_sha\d+|bcrypt|argon2)\$")
+_PASSWORD_HASH = re.compile(
+    r"^\$(?:2[abxy]?|argon2(?:id|i|d)|scrypt|pbkdf2[\w-]*|[156]|y)\$|^(?:pbkdf2_sha\d+|bcrypt|argon2)\$"
+)
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
 _DIGEST_HEX_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
@@ -306,7 +320,8 @@ def is_minified(path: str) -> bool:
 
 _PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|~?/|\.{1,2}/|file://)[^\s]*$")
 _KEY_FILE_SUFFIXES = frozenset(
-    ".pem .key .crt .cer .der .p12 .pfx .jks .keystore .json .txt .yaml .yml .env .cfg .conf .ini .asc .gpg .pub".split()
+    ".pem .key .crt .cer .der .p12 .pfx .jks .keystore .json .txt .yaml .yml .env .cfg .conf .ini .asc .gpg "
+    ".pub".split()
 )
 _PATH_SEGMENT = re.compile(r"[a-z0-9_.-]+")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?P<authority>[^/?#\s]*)(?P<rest>[^\s]*)$")
@@ -362,10 +377,29 @@ def is_key_repeated(secret: str, line: str, column: int, implicit_key: str | Non
 
 LOCK_FILES = frozenset(
     {
-        "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "poetry.lock",
-        "pipfile.lock", "pdm.lock", "uv.lock", "cargo.lock", "go.sum", "composer.lock", "gemfile.lock",
-        "packages.lock.json", "gradle.lockfile", "flake.lock", "podfile.lock", "mix.lock", "pubspec.lock",
-        "deno.lock", "package.resolved", "conda-lock.yml", "requirements.lock",
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "bun.lock",
+        "poetry.lock",
+        "pipfile.lock",
+        "pdm.lock",
+        "uv.lock",
+        "cargo.lock",
+        "go.sum",
+        "composer.lock",
+        "gemfile.lock",
+        "packages.lock.json",
+        "gradle.lockfile",
+        "flake.lock",
+        "podfile.lock",
+        "mix.lock",
+        "pubspec.lock",
+        "deno.lock",
+        "package.resolved",
+        "conda-lock.yml",
+        "requirements.lock",
     }
 )
 
@@ -410,9 +444,7 @@ FILTERS: tuple[tuple[str, Filter], ...] = (
     ("secret_reference", lambda c: is_secret_reference(c.secret)),
     (
         "key_repeated",
-        lambda c: is_key_repeated(
-            c.secret, c.line_text, c.column, "password" if c.rule in _CONNECTION_RULES else None
-        ),
+        lambda c: is_key_repeated(c.secret, c.line_text, c.column, "password" if c.rule in _CONNECTION_RULES else None),
     ),
     ("names_a_secret", lambda c: names_a_secret(c.secret)),
     ("code_expression", lambda c: is_code_expression(c.secret)),

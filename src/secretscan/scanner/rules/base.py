@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 
 from secretscan.scanner.types import Certainty
 
@@ -70,12 +71,15 @@ class TokenRule:
     # \b, which would stop the regex engine from jumping straight to the literal prefix.
     word_start: bool = True
     flags: int = 0
-    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "pattern", re.compile(self.regex, self.flags))
         if any(k != k.lower() for k in self.keywords):
             raise ValueError(f"rule {self.id}: keywords must be lowercase")
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        # Compiled on first use: a commit hook that sees a few files needs a few of the hundred rules.
+        return re.compile(self.regex, self.flags)
 
     def find(self, text: str) -> Iterator[Hit]:
         for match in self.pattern.finditer(text):

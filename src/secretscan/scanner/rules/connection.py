@@ -45,19 +45,17 @@ def find_url_credential_hits(text: str, lowered: str) -> list[Hit]:
     return hits
 
 
-def _line_around(lowered: str, position: int) -> tuple[int, int]:
-    start = lowered.rfind("\n", 0, position) + 1
-    end = lowered.find("\n", position)
-    return start, len(lowered) if end == -1 else end
-
-
 def find_connection_string_hits(text: str, lowered: str) -> list[Hit]:
     if "password" not in lowered and "pwd" not in lowered:
         return []
     hits = []
+    line_start = line_end = -1
     for key in _PASSWORD_KEY.finditer(lowered):
         separator = lowered[key.start() - 1] if key.start() > 0 else "\n"
-        line_start, line_end = _line_around(lowered, key.start())
+        if key.start() > line_end:  # a new line: find its bounds once, however many keys it holds
+            line_start = lowered.rfind("\n", max(line_end, 0), key.start()) + 1
+            found_end = lowered.find("\n", key.start())
+            line_end = len(lowered) if found_end == -1 else found_end
         if line_end - line_start > MAX_LINE_CHARS:
             continue
         line = lowered[line_start:line_end]

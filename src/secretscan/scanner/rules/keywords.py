@@ -42,8 +42,8 @@ class FileKind(Enum):
 
 _CODE_SUFFIXES = frozenset(
     ".py .pyi .pyx .js .jsx .mjs .cjs .ts .tsx .mts .cts .go .java .kt .kts .scala .groovy .gradle .rb .php .cs "
-    ".vb .fs .c .h .cc .cpp .cxx .hpp .hh .m .mm .rs .swift .dart .lua .pl .pm .r .ex .exs .erl .clj .hs .ml "
-    ".jl .vue .svelte .ipynb .tf .tfvars .hcl .nix .sol .zig .nim .cr .v".split()
+    ".vb .fs .c .h .cc .cpp .cxx .hpp .hh .m .mm .rs .swift .dart .lua .pl .pm .r .ex .exs .erl .clj .hs .ml .jl "
+    ".vue .svelte .ipynb .tf .tfvars .hcl .nix .sol .zig .nim .cr .v".split()
 )
 _DOCS_SUFFIXES = frozenset(".md .markdown .rst .txt .adoc .asciidoc .html .htm .tex .org .rtf".split())
 # Backticks quote a value only where they are string literals (JS/TS template literals, Go raw strings);
@@ -72,12 +72,13 @@ def file_syntax(path: str) -> FileSyntax:
 
 
 # A value: "double", 'single', `backtick` (escapes allowed) or bare. Groups: dq, sq, bq, bare.
-# A bare value is taken whole (possessive) and must not be a call or a collection: `get_pw()`, `[a, b]`.
+# A bare value is taken whole and must not be a call or a collection: `get_pw()`, `[a, b]`.
 _QUOTED_VALUE = (
     r"(?:[rbuRBU]{1,2}|@)?"
     r"(?:\"(?P<dq>[^\"\\\n]*(?:\\.[^\"\\\n]*)*)\"|'(?P<sq>[^'\\\n]*(?:\\.[^'\\\n]*)*)'|`(?P<bq>[^`\\\n]*)`)"
 )
-_VALUE = r"(?:" + _QUOTED_VALUE + r"|(?P<bare>[^\s\"'`,;()\[\]{}]{1,300}+)(?![(\[{]))"
+# (?=(…))(?P=…) takes the bare run whole, like an atomic group (Python 3.10 has none).
+_VALUE = r"(?:" + _QUOTED_VALUE + r"|(?=(?P<bare>[^\s\"'`,;()\[\]{}]{1,300}))(?P=bare)(?![(\[{]))"
 _VALUE_GROUPS = ("dq", "sq", "bq", "bare")
 _COMPARISONS = frozenset({"==", "===", "!=", "!=="})
 
@@ -110,7 +111,8 @@ _USER_COLON_PASSWORD = re.compile(
     r"(?<![\w-])(?:-u|--user)(?:=|[ \t]+)(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)'|(?P<bare>[^\s\"'`;|&<>]+))"
 )
 _AUTH_SCHEME = re.compile(
-    r"\b(?P<scheme>[Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|[Dd]igest)[ \t]+(?P<bare>[A-Za-z0-9._~+/-]{8,}=*)(?![\w.~+/=-])"
+    r"\b(?P<scheme>[Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|[Dd]igest)[ \t]+"
+    r"(?P<bare>[A-Za-z0-9._~+/-]{8,}=*)(?![\w.~+/=-])"
 )
 _ENV_SPACE_FORM = re.compile(r"[ \t]*ENV[ \t]+(?P<name>[A-Za-z_][\w.-]*)[ \t]+" + _VALUE + r"[ \t]*\r?$")
 # `curl -H "X-Api-Key: value"`: an HTTP header given on a command line.

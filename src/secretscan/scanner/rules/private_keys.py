@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from bisect import bisect_left
 
 from secretscan.scanner.rules.base import Hit, Specificity
 from secretscan.scanner.rules.entropy import shannon_entropy
@@ -85,7 +86,7 @@ def body_is_real_key(kind: str, body: str) -> bool:
 
 
 def _rule_for(text: str, start: int) -> tuple[str, str, Specificity]:
-    line_start = text.rfind("\n", 0, start) + 1
+    line_start = text.rfind("\n", max(0, start - 200), start) + 1
     if '"private_key"' in text[line_start:start] and "service_account" in text:
         return "gcp-service-account-key", "cloud", Specificity.TOKEN
     return "private-key", "private-key", Specificity.PRIVATE_KEY
@@ -95,9 +96,13 @@ def find_private_key_hits(text: str, lowered: str) -> list[Hit]:
     if KEYWORD not in lowered:
         return []
     hits = []
+    # Every END line once, then the first one after each BEGIN: a text full of BEGIN lines stays linear.
+    ends = list(_END.finditer(text))
+    end_starts = [end.start() for end in ends]
     position = 0
     while (begin := _BEGIN.search(text, position)) is not None:
-        end = _END.search(text, begin.end(), begin.end() + MAX_BLOCK_CHARS)
+        i = bisect_left(end_starts, begin.end())
+        end = ends[i] if i < len(ends) and end_starts[i] <= begin.end() + MAX_BLOCK_CHARS else None
         if end is not None:
             body = text[begin.end() : end.start()]
             block_end = end.end()
