@@ -6,12 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_ollama import FakeOllama
+from fake_ollama import JUDGE_MODEL, FakeOllama
 
 from secretscan.inference.llama_cpp import LlamaCppJudge
 from secretscan.inference.models import file_sha256
-
-JUDGE_MODEL = "secretscan-judge:latest"
 
 
 @pytest.fixture(scope="session")

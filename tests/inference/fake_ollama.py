@@ -23,6 +23,8 @@ import numpy as np
 
 from secretscan.inference.llama_cpp import LlamaRunner
 
+# The name `ollama create secretscan-judge` gives the judge model, as /api/tags lists it.
+JUDGE_MODEL = "secretscan-judge:latest"
 # Ollama's own default is "until a stop token"; the fake stops earlier so that a test can't run for minutes.
 MAX_PREDICT = 32
 MAX_TOP_LOGPROBS = 20

@@ -4,9 +4,9 @@ Each prompt goes to `/api/generate` as the full ChatML text (`raw`, so the serve
 greedy, for a single token, asking for the top log-probabilities of that token (client >= 0.6.1, server >= 0.12.11).
 P(secret) is the softmax of the `yes` and `no` log-probabilities, renormalised over the two, exactly as the
 llama.cpp backend does with logits. If only one label is among the top tokens, the other is given the smallest
-listed log-probability (an upper bound, so the estimate errs towards the label that was listed). A server that
-returns no log-probabilities, or an answer without either label among them, is read from the answer text:
-`yes` is 1.0, `no` is 0.0, anything else 0.5 (no opinion).
+listed log-probability: an upper bound, so the verdict is never surer of the listed label than the tokens show.
+A server that returns no log-probabilities, or an answer without either label among them, is read from the
+answer text: `yes` is 1.0, `no` is 0.0, anything else 0.5 (no opinion).
 """
 
 from __future__ import annotations
