@@ -60,7 +60,8 @@ def test_profiles_say_what_the_issue_asks() -> None:
 
     llama = load_config(PROFILES / "h100-llama3-8b.yaml")
     assert (llama.model.kind, llama.model.path) == ("hub", "meta-llama/Llama-3.1-8B-Instruct")
-    assert llama.quantization.load_in_4bit and llama.quantization.quant_type == "nf4" and llama.quantization.double_quant
+    quantization = llama.quantization
+    assert quantization.load_in_4bit and quantization.quant_type == "nf4" and quantization.double_quant
     assert (llama.lora.r, llama.lora.alpha, llama.lora.dropout) == (16, 32, 0.05)
     assert llama.lora.target_modules == LLAMA_LINEAR_MODULES
     t = llama.training

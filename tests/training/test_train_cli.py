@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from trainkit import TINY_PROFILE, make_data, model_cache, shared_cache  # noqa: F401
+from trainkit import TINY_PROFILE, make_data
 
 from secretscan.training.cli import main
 from secretscan.training.detach import detach

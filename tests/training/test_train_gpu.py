@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from trainkit import PROFILES, make_data, model_cache, shared_cache, tiny_overrides  # noqa: F401
+from trainkit import PROFILES, make_data, tiny_overrides
 
 torch = pytest.importorskip("torch")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from trainkit import TINY_PROFILE, make_data, model_cache, shared_cache, tagged_lines, tiny_overrides  # noqa: F401
+from trainkit import TINY_PROFILE, make_data, tagged_lines, tiny_overrides
 
 from secretscan.errors import ConfigError
 from secretscan.training.resume import (

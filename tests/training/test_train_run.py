@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from trainkit import TINY_PROFILE, make_data, model_cache, shared_cache, tagged_lines, tiny_overrides  # noqa: F401
+from trainkit import TINY_PROFILE, make_data, tagged_lines, tiny_overrides
 
 from secretscan.training.cli import main
 from secretscan.training.config import TrainConfig, config_to_dict, load_config
@@ -146,7 +146,8 @@ def test_the_tiny_base_is_rebuilt_identically(finished: FinishedRun, shared_cach
     first, _ = load_base_model(source)
     torch.manual_seed(12345)  # the global RNG must not matter
     second, _ = load_base_model(source)
-    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
+    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(),
+                                                    second.state_dict().values(), strict=True))
 
 
 def test_a_finished_run_is_not_trained_over(finished: FinishedRun, shared_cache: Path,

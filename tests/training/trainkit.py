@@ -1,15 +1,12 @@
-"""Shared pieces of the training-pipeline tests: tiny JSONL data built with the scanner's own prompt builder, a
-model cache shared by the session (the GGUF tokenizer takes ~15 s to convert, once), and config helpers."""
+"""Shared pieces of the training-pipeline tests: tiny JSONL data built with the scanner's own prompt builder,
+config overrides for short cpu-tiny runs, and the run log's tagged lines."""
 
 from __future__ import annotations
 
 import json
 import random
 import string
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from secretscan.scanner.prompt import LABEL_SAFE, LABEL_SECRET, build_prompt, to_messages
 from secretscan.scanner.types import Candidate
@@ -77,15 +74,3 @@ def tagged_lines(log: Path, tag: str) -> list[dict[str, str]]:
         if parsed and parsed[0] == tag:
             found.append(parsed[1])
     return found
-
-
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("model-cache")
-
-
-@pytest.fixture
-def shared_cache(isolated_cache: Path, model_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """One cache for the whole session (still never the developer's): the converted GGUF tokenizer is reused."""
-    monkeypatch.setenv("SECRETSCAN_CACHE_DIR", str(model_cache))
-    yield model_cache

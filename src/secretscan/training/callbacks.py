@@ -9,7 +9,7 @@ from typing import Any
 from tqdm.auto import tqdm
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
-from secretscan.training.resume import COMPLETE_MARKER, now_iso, record_checkpoint
+from secretscan.training.resume import CHECKPOINTS_DIR, COMPLETE_MARKER, now_iso, record_checkpoint
 from secretscan.training.runlog import EtaClock, RunLog, format_duration
 
 
@@ -23,7 +23,8 @@ class TaggedLogCallback(TrainerCallback):
         self.clock: EtaClock | None = None
         self.bar: Any = None
 
-    def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
+    def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                       **kwargs: Any) -> None:
         self.clock = EtaClock(total_steps=state.max_steps, start_step=self.start_step)
         self.bar = tqdm(
             total=state.max_steps, initial=self.start_step, file=sys.stderr, disable=not self.show_bar,
@@ -56,7 +57,8 @@ class TaggedLogCallback(TrainerCallback):
         if "eval_loss" in logs:
             self.log.tagged("EVAL", step=step, eval_loss=float(logs["eval_loss"]))
 
-    def on_train_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
+    def on_train_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                     **kwargs: Any) -> None:
         if self.bar is not None:
             self.bar.close()
 
@@ -69,7 +71,7 @@ class CheckpointCallback(TrainerCallback):
         self.log = log
 
     def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
-        folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        folder = self.run_dir / CHECKPOINTS_DIR / f"checkpoint-{state.global_step}"
         (folder / COMPLETE_MARKER).write_text(now_iso() + "\n", encoding="utf-8")
         record_checkpoint(self.run_dir, state.global_step)
         self.log.tagged("CKPT", step=state.global_step, path=folder)

@@ -13,8 +13,9 @@ fails.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -23,6 +24,7 @@ from secretscan.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ConfigError
 from secretscan.training.data.cli import data_group
 
 PROG = "secretscan-train"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _config_path(config_path: Path | None, profile: str | None) -> Path:
@@ -33,7 +35,7 @@ def _config_path(config_path: Path | None, profile: str | None) -> Path:
     return config_path if config_path is not None else find_profile(profile or "")
 
 
-def config_options(command: click.Command) -> click.Command:
+def config_options(command: F) -> F:
     for decorator in reversed((
         click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                      help="Training config (YAML), e.g. configs/train/cpu-tiny.yaml."),

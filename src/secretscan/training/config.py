@@ -131,7 +131,9 @@ class DataSettings:
         if not self.train:
             raise ConfigError("train must name a JSONL file")
         if self.validation is None and not 0.0 < self.val_fraction < 1.0:
-            raise ConfigError(f"val_fraction must be in (0, 1) when no validation file is given, not {self.val_fraction}")
+            raise ConfigError(
+                f"val_fraction must be in (0, 1) when no validation file is given, not {self.val_fraction}"
+            )
         if self.max_seq_len < 16:
             raise ConfigError(f"max_seq_len must be at least 16, not {self.max_seq_len}")
 
@@ -254,7 +256,8 @@ class TrainConfig:
             raise ConfigError("name and output_dir are required")
         if self.quantization.load_in_4bit:
             if self.runtime.device in ("cpu", "mps"):
-                raise ConfigError("quantization.load_in_4bit (QLoRA) needs CUDA: bitsandbytes 4-bit has no cpu/mps path")
+                raise ConfigError("quantization.load_in_4bit (QLoRA) needs CUDA: bitsandbytes 4-bit has no cpu/mps "
+                                  "path")
             if self.model.kind == "tiny":
                 raise ConfigError("quantization.load_in_4bit makes no sense for the tiny test model")
         if self.model.kind == "tiny" and self.runtime.device == "cuda" and self.runtime.precision != "fp32":

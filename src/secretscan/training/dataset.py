@@ -123,7 +123,7 @@ def encode(examples: Sequence[Example], tokenizer: Any) -> list[Encoded]:
     user_ids = _ids(tokenizer, [e.prompt.user for e in examples], special=False)
     tail_ids = _ids(tokenizer, tails, special=True)
     completion_ids = _ids(tokenizer, [e.completion for e in examples], special=True)
-    return [Encoded(h + u + t, c) for h, u, t, c in zip(head_ids, user_ids, tail_ids, completion_ids)]
+    return [Encoded(h + u + t, c) for h, u, t, c in zip(head_ids, user_ids, tail_ids, completion_ids, strict=True)]
 
 
 def drop_overlong(encoded: Sequence[Encoded], max_len: int) -> tuple[list[Encoded], int]:

@@ -153,7 +153,8 @@ def check_device(runtime: RuntimeSettings, resources: ResourceSettings, info: De
         return [Check("device", ERROR, f"profile wants cuda but torch {info.torch_version} ({build}) sees no GPU")]
     checks = []
     if _version_tuple(info.cuda_version or "0") < _version_tuple(resources.min_cuda):
-        checks.append(Check("cuda", ERROR, f"torch is built for CUDA {info.cuda_version}, needs >= {resources.min_cuda}"))
+        detail = f"torch is built for CUDA {info.cuda_version}, needs >= {resources.min_cuda}"
+        checks.append(Check("cuda", ERROR, detail))
     else:
         checks.append(Check("cuda", OK, f"CUDA {info.cuda_version} (needs >= {resources.min_cuda})"))
     gpus = ", ".join(f"{name} {memory / GIB:.0f} GiB" for name, memory in info.gpus)
@@ -195,7 +196,8 @@ def check_data(data: DataSettings) -> list[Check]:
             checks.append(Check(name, ERROR, str(exc)))
             continue
         positives = sum(e.label for e in examples)
-        checks.append(Check(name, OK, f"{raw}: {len(examples)} rows ({positives} yes / {len(examples) - positives} no)"))
+        counts = f"{len(examples)} rows ({positives} yes / {len(examples) - positives} no)"
+        checks.append(Check(name, OK, f"{raw}: {counts}"))
     if not data.validation:
         checks.append(Check("validation data", OK, f"{data.val_fraction:.0%} of the training rows held out"))
     return checks
@@ -214,7 +216,8 @@ def check_base_model(model: ModelSettings) -> Check:
         if model.kind == "gguf":
             path = Path(model.path).expanduser() if model.path else embedded_base_model()
             check_gguf(path, "GGUF base model")
-            return Check("base model", OK, f"GGUF {path} ({path.stat().st_size / 2**20:.0f} MiB, dequantized on first use)")
+            size = f"{path.stat().st_size / 2**20:.0f} MiB"
+            return Check("base model", OK, f"GGUF {path} ({size}, dequantized on first use)")
     except SecretscanError as exc:
         return Check("base model", ERROR, str(exc))
     if model.kind == "hf":

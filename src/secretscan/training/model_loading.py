@@ -143,7 +143,7 @@ def build_tiny_model(
 ) -> PreTrainedModel:
     """A random Llama whose weights depend only on `tiny` (the seed included), not on the global RNG."""
     import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from transformers import AutoModelForCausalLM, LlamaConfig
 
     config = LlamaConfig(
         vocab_size=len(tokenizer),
@@ -158,11 +158,10 @@ def build_tiny_model(
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
-        attn_implementation=attention,
     )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(tiny.seed)
-        model = LlamaForCausalLM(config)
+        model = AutoModelForCausalLM.from_config(config, attn_implementation=attention)
     return model
 
 
@@ -225,7 +224,8 @@ def load_base_model(
     except OSError as exc:
         # transformers raises OSError both for a missing folder and for an unreachable or unknown hub repo.
         where = "the hub (is it reachable? gated models need HF_TOKEN)" if resolved.kind == "hub" else location
-        raise ModelError(f"cannot load base model {resolved.location} from {where}: {str(exc).splitlines()[0]}") from None
+        reason = str(exc).splitlines()[0]
+        raise ModelError(f"cannot load base model {resolved.location} from {where}: {reason}") from None
     if tokenizer.pad_token is None:
         # Llama-3 ships without a pad token; padding is masked out of attention and loss, so any token will do.
         tokenizer.pad_token = tokenizer.eos_token

@@ -122,7 +122,7 @@ def build_trainer(config: TrainConfig, run_dir: Path, model: Any, tokenizer: Any
     from trl import SFTConfig, SFTTrainer
 
     t = config.training
-    early_stopping = t.early_stopping_patience is not None
+    patience = t.early_stopping_patience
     args = SFTConfig(
         output_dir=str(run_dir / CHECKPOINTS_DIR),
         num_train_epochs=t.epochs,
@@ -147,7 +147,7 @@ def build_trainer(config: TrainConfig, run_dir: Path, model: Any, tokenizer: Any
         logging_strategy="steps",
         logging_steps=t.logging_steps,
         logging_first_step=True,
-        load_best_model_at_end=early_stopping,
+        load_best_model_at_end=patience is not None,
         metric_for_best_model="eval_loss",
         greater_is_better=False,
         bf16=config.runtime.precision == "bf16",
@@ -173,8 +173,8 @@ def build_trainer(config: TrainConfig, run_dir: Path, model: Any, tokenizer: Any
         bias="none",
         task_type="CAUSAL_LM",
     )
-    if early_stopping:
-        callbacks = [*callbacks, EarlyStoppingCallback(t.early_stopping_patience, t.early_stopping_threshold)]
+    if patience is not None:
+        callbacks = [*callbacks, EarlyStoppingCallback(patience, t.early_stopping_threshold)]
     trainer = SFTTrainer(
         model=model,
         args=args,
