@@ -20,7 +20,8 @@ from secretscan.training.runlog import EtaClock, format_duration, format_tagged,
 HEAVY = ("torch", "transformers", "peft", "trl", "datasets", "accelerate")
 
 
-@pytest.mark.parametrize("args", [["--help"], ["train", "--help"], ["doctor", "--help"], ["data", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["train", "--help"], ["doctor", "--help"], ["data", "--help"],
+                                  ["export", "--help"]])
 def test_help_never_imports_torch(args: list[str]) -> None:
     probe = (
         "import sys\n"
@@ -35,10 +36,10 @@ def test_help_never_imports_torch(args: list[str]) -> None:
     assert "Usage: secretscan-train" in done.stdout
 
 
-def test_the_data_command_group_is_wired_in(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_data_and_export_groups_are_wired_in(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    for command in ("data", "doctor", "train"):
+    for command in ("data", "doctor", "export", "train"):
         assert f"  {command} " in out
 
 

@@ -21,6 +21,7 @@ import click
 
 from secretscan import __version__
 from secretscan.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ConfigError, SecretscanError
+from secretscan.export.cli import export_group
 from secretscan.training.data.cli import data_group
 
 PROG = "secretscan-train"
@@ -106,12 +107,7 @@ def train(config_path: Path | None, profile: str | None, overrides: tuple[str, .
 
 
 cli.add_command(data_group)
-try:
-    from secretscan.export.cli import export_group
-except ImportError:  # the export step (issue #5) is being written in parallel; until it lands there is no `export`
-    pass
-else:
-    cli.add_command(export_group)
+cli.add_command(export_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
