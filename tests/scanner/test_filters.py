@@ -39,6 +39,7 @@ REAL = [
     "p@ssw0rd",
     "Lantern-Harbor-57",
     "K3-:F!eNMyzU_E1+",
+    "Token ae03874f446fb2216683c6842a8e7202cf8224ab",
     "lm#%pHp%s.#DhL5+",
     "+Zx9!q-Lp2",
     "z?ts=96omLOFSzr=rGAg6+",
@@ -52,7 +53,10 @@ REAL = [
 
 VALUE_FILTERS: dict[str, tuple[Callable[[str], bool], list[str]]] = {
     "too_short": (filters.is_too_short, ["", "abc", "  x "]),
-    "non_value": (filters.is_non_value, ["true", "None", "null", "undefined", "string", "#f8f8f2", "Bearer"]),
+    "non_value": (
+        filters.is_non_value,
+        ["true", "None", "null", "undefined", "string", "#f8f8f2", "Bearer", "Negotiate"],
+    ),
     "placeholder": (
         filters.is_placeholder,
         [
@@ -81,6 +85,19 @@ VALUE_FILTERS: dict[str, tuple[Callable[[str], bool], list[str]]] = {
             "my-secret",
             "my_api_key",
             "...",
+            "stored-in-keychain",
+            "configured_in_ci",
+            "PROVIDED_BY_VAULT",
+            "injected_at_deploy_time",
+            "ask_platform_ops",
+            "from-the-team-vault",
+            "per_environment",
+            "do-not-commit",
+            "NOT_SET_YET",
+            "TO_BE_PROVIDED",
+            "rotate-and-fill",
+            "AK" + "IA0000000000000000",
+            "notreal",
         ],
     ),
     "template": (
@@ -129,6 +146,15 @@ VALUE_FILTERS: dict[str, tuple[Callable[[str], bool], list[str]]] = {
             "op://vault/item/password",
             "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x)",
             "projects/acme/secrets/db-password/versions/latest",
+            "secret:app_key",
+            "env:DD_API_KEY",
+            "$env:NODE_AUTH_TOKEN",
+            "infisical:USER_PASSWORD",
+            "$secrets.registry_password",
+            "((secrets.mail_password))",
+            "<<secrets.mysql_root_password>>",
+            "$[secrets.passwordSalt]",
+            "!secret rabbitmq_default_pass",
         ],
     ),
     "names_a_secret": (
@@ -143,6 +169,8 @@ VALUE_FILTERS: dict[str, tuple[Callable[[str], bool], list[str]]] = {
             "Forgot password?",
             "Contraseña",
             "Enter your password:",
+            "Password:",
+            "app_secret: ",
         ],
     ),
     "code_expression": (
@@ -246,11 +274,32 @@ def test_identifier_and_public_names() -> None:
 
 
 def test_public_key_material() -> None:
-    assert filters.is_public_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI" + rand(A62, 40, "s") + " me@host", "")
-    assert filters.is_public_key("AAAAB3NzaC1yc2EAAAADAQABAAABAQ" + rand(A62, 40, "r"), "")
-    assert filters.is_public_key("MIIB" + rand(A62, 40, "p"), "-----BEGIN PUBLIC KEY-----\nMIIB…")
-    assert filters.is_public_key("pk" + "_live_" + rand(A62, 24, "pk"), "")
-    assert not filters.is_public_key("sk" + "_live_" + rand(A62, 24, "sk"), "")
+    assert filters.is_public_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI" + rand(A62, 40, "s") + " me@host", [])
+    assert filters.is_public_key("AAAAB3NzaC1yc2EAAAADAQABAAABAQ" + rand(A62, 40, "r"), [])
+    body = "MIIB" + rand(A62, 40, "p")
+    assert filters.is_public_key(body, ["-----BEGIN PUBLIC KEY-----", body])
+    assert filters.is_public_key("pk" + "_live_" + rand(A62, 24, "pk"), [])
+    assert not filters.is_public_key("sk" + "_live_" + rand(A62, 24, "sk"), [])
+    # A secret right after a public key block has ended is not part of it.
+    after = ["-----BEGIN PUBLIC KEY-----", body, "-----END PUBLIC KEY-----", 'password = "hunter2x"']
+    assert not filters.is_public_key("hunter2x", after)
+
+
+def test_public_der_and_age_recipients() -> None:
+    assert filters.is_public_key("MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAuU3" + rand(A62, 40, "der"), [])
+    assert filters.is_public_key("MCowBQYDK2VwAyEA" + rand(A62, 28, "ed"), [])
+    assert filters.is_public_key("age1" + rand("qpzry9x8gf2tvdw0s3jn54khce6mua7l", 58, "age"), [])
+    assert not filters.is_public_key("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" + rand(A62, 40, "priv"), [])
+
+
+def test_pem_markers_left_over_from_a_block_that_was_not_a_key() -> None:
+    assert filters.is_pem_marker("-----BEGIN")
+    assert not filters.is_pem_marker("BEGIN-----x")
+
+
+def test_xml_key_names_count_as_the_name() -> None:
+    line = '<add key="TWILIO_ACCOUNT_SID" value="AC8276f2a3617d7ec66442704c7d88575f" />'
+    assert filters.is_identifier_assignment(line, line.index("AC82") + 1)
 
 
 def test_kubernetes_references() -> None:

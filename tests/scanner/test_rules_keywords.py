@@ -165,6 +165,32 @@ POSITIVES = [
     ("netrc", "machine ci.internal login ci password netrc-pw-1", "netrc-pw-1", "generic-password"),
     ("redis.conf", "requirepass redis-pw-1", "redis-pw-1", "generic-password"),
     (".npmrc", "//registry.npmjs.org/:_authToken=npmrc-tok-1", "npmrc-tok-1", "generic-secret"),
+    ("nb.ipynb", '    "ftp_password = \\"P@ssword1\\"\\n",', "P@ssword1", "generic-password"),
+    ("Client.java", '        .appSecret("75oszuay-jtmylbuctgb2igwy")', "75oszuay-jtmylbuctgb2igwy", "generic-secret"),
+    (
+        "main.tf",
+        '  auth_header = "Token fd75d9e917b5740bbc2e2aa0b01b8694892ba3c3"',
+        "fd75d9e917b5740bbc2e2aa0b01b8694892ba3c3",
+        "http-auth-header",
+    ),
+    ("Api.java", '  static final String H = "Basic YXBpOlZpY3RvcjIxNzEh";', "YXBpOlZpY3RvcjIxNzEh", "http-auth-header"),
+    ("SETUP.md", "client_secret: live_AqmuQlP4gH2ZWcPhrGwDtOQ8", "live_AqmuQlP4gH2ZWcPhrGwDtOQ8", "generic-secret"),
+    (".env", "TOTP_SEED=8ljhznaxzmtv5mh7+89q!kkg_4^h=q36s", "8ljhznaxzmtv5mh7+89q!kkg_4^h=q36s", "generic-secret"),
+    ("compose.yml", "      - JWT_SIGNING_KEY=o9l!q4*ctug(0ki^0p", "o9l!q4*ctug(0ki^0p", "generic-secret"),
+    ("ci.yml", '  HASH_SALT: "django-insecure-5d2+5qy!3(z(ta"', "django-insecure-5d2+5qy!3(z(ta", "generic-secret"),
+    ("Dockerfile", "ARG CSRF_SECRET=0v0j36=g*q*_=g!=-lvk", "0v0j36=g*q*_=g!=-lvk", "generic-secret"),
+    (
+        "app.cfg",
+        "ingest_key: 65dcdf4bd7794e4627f0c0b273e297e85278a1ae",
+        "65dcdf4bd7794e4627f0c0b273e297e85278a1ae",
+        "generic-secret",
+    ),
+    (
+        "k8s/secret.yaml",
+        "kind: Secret\ndata:\n  MONGODB_URI: cG9zdGdyZXM6Ly9yb290\n",
+        "cG9zdGdyZXM6Ly9yb290",
+        "kubernetes-secret",
+    ),
     (
         "seed.py",
         'User.objects.create_superuser("admin", "a@b.example", "Walnut!Quartz!82")',
@@ -200,6 +226,12 @@ NEGATIVES = [
     ("config.yaml", "password: *default_password"),
     ("run.sh", "echo $TOKEN | docker login --password-stdin"),
     ("docs.py", "    Set the string for the record identified by 'nameID'."),
+    ("app.cfg", "cache_key: user_profile_v2"),
+    ("k8s/config.yaml", "kind: ConfigMap\ndata:\n  LOG_LEVEL: debug\n---\nkind: Secret\nmetadata:\n  name: x\n"),
+    ("README.md", "The api_key: must be set before you start."),
+    ("app.py", 'csrf_token = "abc123def456"'),
+    ("k8s/secret.yaml", "kind: Secret\nstringData:\n  username: orders\n  host: db.internal\n"),
+    ("ansible.cfg", "stripe_webhook_secret=lookup('env', 'STRIPE_WEBHOOK_SECRET')"),
 ]
 
 

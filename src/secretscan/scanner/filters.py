@@ -24,7 +24,7 @@ MIN_SECRET_CHARS = 4
 
 _NON_VALUES = frozenset(
     "true false null none nil undefined yes no on off n/a na empty blank required optional unset default string "
-    "str int integer bool boolean number object any text varchar char bytes bearer basic digest".split()
+    "str int integer bool boolean number object any text varchar char bytes bearer basic digest negotiate ntlm".split()
 )
 
 
@@ -37,7 +37,7 @@ _COLOR = re.compile(r"#[0-9a-fA-F]{3,8}")
 
 def is_non_value(secret: str) -> bool:
     """A type, a keyword or a colour (`password: string`, `token = None`, `Token: "#f8f8f2"`), not a value."""
-    stripped = secret.strip()
+    stripped = secret.strip().rstrip(",;)]}")
     return stripped.lower() in _NON_VALUES or _COLOR.fullmatch(stripped) is not None
 
 
@@ -50,9 +50,17 @@ _PLACEHOLDER = re.compile(
     | ^your[\W_] | [\W_]your[\W_] | ^your(?:key|token|secret|password|pass|apikey)
     | (?:^|[\W_])(?:goes[\W_]?)?here$ | insert[\W_]?your | enter[\W_]?your | put[\W_]?your | add[\W_]?your
     | redacted | censored | sanitized | obfuscated | placeholder | dummy | example | sample
-    | not[\W_]?a[\W_]?real | ^(?:todo|tbd|fixme|hidden|masked|removed|secret_here|none_set)$
+    | not[\W_]?(?:a[\W_]?)?real | ^(?:todo|tbd|fixme|hidden|masked|removed|secret_here|none_set)$
     | (?:^|[\W_])(?:mock|fake|stub)(?:[\W_]|$) | ^my[\W_]?(?:secret|token|password|pass|api|key|app)
     | ^(?:generate|create|set|use|paste|provide)[\W_] | openssl[\W_]rand
+    # Instructions instead of a value: "ask_platform_ops", "injected_at_deploy_time", "PROVIDED_BY_VAULT",
+    # "stored-in-keychain", "configured_in_ci", "per_environment", "do-not-commit", "NOT_SET_YET".
+    | ^(?:ask|see|request|fetch)[\W_] | ^per[\W_](?:env|environment|stage|deploy|host|user)
+    | (?:injected|provided|supplied|managed|populated|filled|loaded|set|stored|kept|lives|configured|defined)
+      [\W_]+(?:at|by|in|from|via|during)(?:[\W_]|$)
+    | do[\W_]?not[\W_]?(?:commit|use|share) | ^not[\W_]?set(?:[\W_]|$) | 0{8,}
+    | ^(?:rotate|tbd)(?:[\W_]|$) | to[\W_]?be[\W_]?(?:provided|filled|set|defined|replaced|added)
+    | [\W_](?:deploy|run|build|boot)[\W_]?time$ | (?:^|[\W_])(?:from|in|via)[\W_]+(?:\w+[\W_]+){0,2}vault(?:[\W_]|$)
     """
 )
 # Published in vendors' documentation and copied into countless tutorials and tests: AWS's example keys,
@@ -75,11 +83,11 @@ def is_placeholder(secret: str) -> bool:
 
 _TEMPLATE = re.compile(
     r"""(?x)
-    \$\{[^}]*\}                       # ${VAR}, ${{ secrets.X }}
+    \$\{[^}]*\} | ^\$\{             # ${VAR}, ${{ secrets.X }}, ${VAR:-a default} cut at a space
     | ^\$(?:[A-Z_][A-Z0-9_]*|[a-z_]+)$  # $VAR (a password like $ecr3t has digits and mixed case)
     | ^\$\(.*\)$ | ^\$\d+$            # $(command), $1
     | \{\{.*?\}\} | \{%.*?%\}          # Jinja, Helm, Handlebars, Go templates
-    | %\([\w.-]+\)[sdr] | ^%[sdr]$ | %[sdr].*%[sdr]   # Python %-formatting
+    | %\([\w.-]+\)[sdr] | (?:^|\s)%[sdr](?:\s|$) | %[sdr].*%[sdr]   # Python %-formatting
     | ^%[A-Za-z_]\w*%$ | ^@[A-Za-z_]\w*@$ | ^__[A-Z0-9_]+__$   # %VAR%, @VAR@, __VAR__ substitutions
     | \#\{[^}]*\} | <%.*?%>            # Ruby interpolation, ERB
     | \{[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\} | ^\{\d*\}$   # format fields: {password}, {0}
@@ -124,12 +132,18 @@ def names_a_secret(secret: str) -> bool:
     `Neues Passwort`, `Forgot password?`, `Contraseña` (labels). A plain word (`testpassword`, `devpass`,
     `secret`) or a dashed one (`qa2-password`) is a weak password, and stays.
     """
-    if _VARIABLE_NAME.fullmatch(secret) is not None and classify_name(secret) is not None:
+    name = secret.strip().rstrip(":?.!")  # a prompt: getpass("app_secret: ")
+    if _VARIABLE_NAME.fullmatch(name) is not None and classify_name(name) is not None:
         return True
     if _TRANSLATED_PASSWORD.search(secret):
         return True
-    stripped = secret.strip()
-    return _ENGLISH_LABEL_WORDS.search(stripped) is not None and (" " in stripped or stripped[-1:] in "?:.!…")
+    # A label is words ("Forgot password?"), not a credential with a scheme in front ("Token ae03874f…").
+    words = secret.strip().rstrip("?:.!…").split()
+    return (
+        (len(words) > 1 or secret.strip() != secret.strip().rstrip("?:.!…"))
+        and all(word.isalpha() for word in words)
+        and _ENGLISH_LABEL_WORDS.search(secret) is not None
+    )
 
 
 _CALL_EXPRESSION = re.compile(r"[A-Za-z_$][\w$.]*\(.*\)")
@@ -166,9 +180,14 @@ def is_prose(secret: str) -> bool:
 
 
 _SECRET_REFERENCE = re.compile(
-    r"(?i)^(?:vault:|!vault|\$ANSIBLE_VAULT|ENC\[|arn:aws:(?:secretsmanager|ssm|kms):|\{\{resolve:(?:secretsmanager|ssm)"
-    r"|op://|@Microsoft\.KeyVault\(|akv://|sm://|secret://|secretsmanager:|ref\+|keyvault://|kms://|awskms://"
-    r"|gcp-secret://|projects/[^/\s]+/secrets/)"
+    r"(?i)^(?:vault:|!vault|!secret\b|!(?:Ref|GetAtt|Sub|ImportValue|env_var)\b|\$ANSIBLE_VAULT|ENC\["
+    r"|arn:aws:(?:secretsmanager|ssm|kms):|\{\{resolve:(?:secretsmanager|ssm)|op://|@Microsoft\.KeyVault\("
+    r"|akv://|sm://|secret://|secretsmanager:|ref\+|keyvault://|kms://|awskms://|gcp-secret://"
+    r"|projects/[^/\s]+/secrets/"
+    # store:name references (`secret:app_key`, `env:DD_API_KEY`, `infisical:DB_PASSWORD`, PowerShell `$env:X`)
+    r"|\$?(?:secrets?|env|infisical|doppler|ssm|keyvault|bitwarden|akeyless|conjur|sops):[\w./-]+$"
+    # CI and template engines' secret lookups: $secrets.x, ((secrets.x)), <<secrets.x>>, $[secrets.x]
+    r"|(?:\$|\(\(|<<|\$\[|\[\[)\s*(?:secrets?|vars|env)\.)"
 )
 
 
@@ -252,7 +271,7 @@ def is_git_sha(secret: str, line: str) -> bool:
 
 _IDENTIFIER_WORDS = frozenset(
     "id ids uuid guid oid revision rev resolved sha commit hash digest checksum etag version build tree blob ref "
-    "request trace span object release".split()
+    "request trace span object release sid".split()
 )
 
 
@@ -278,6 +297,11 @@ _PUBLIC_MATERIAL = re.compile(
 )
 # The base64 of an OpenSSH public key blob starts with its length-prefixed type name.
 _SSH_PUBLIC_BLOB = re.compile(r"^AAAA(?:B3NzaC1yc2E|C3NzaC1lZDI1NTE5|E2VjZHNhLXNoYTItbmlzdHA|B3NzaC1kc3M)")
+# The DER of a SubjectPublicKeyInfo (RSA 2048/4096, EC P-256, Ed25519) in base64, and age recipients (Bech32).
+_PUBLIC_DER_OR_RECIPIENT = re.compile(
+    r"^(?:MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A|MIICIjANBgkqhkiG9w0BAQEFAAOCAg8A|MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"
+    r"|MCowBQYDK2VwAyEA|age1[02-9ac-hj-np-z]{58}$)"
+)
 
 
 # Publishable keys: Stripe pk_, Mapbox pk., reCAPTCHA site keys are meant for the browser.
@@ -285,13 +309,24 @@ _PUBLISHABLE = re.compile(r"^(?:pk_(?:live|test)_|pk\.eyJ)")
 _PUBLIC_NAME_WORDS = frozenset({"public", "publishable", "pub", "vapid", "site"})
 
 
-def is_public_key(secret: str, context: str) -> bool:
-    """An SSH or PEM public key, a certificate, a publishable key: public by design."""
+def inside_public_block(lines_up_to_here: list[str]) -> bool:
+    """Is the last of these lines inside a PEM public key or certificate block (BEGIN seen, END not yet)?"""
+    for line in reversed(lines_up_to_here):
+        if "-----END" in line:
+            return False
+        if "-----BEGIN" in line:
+            return _PUBLIC_MATERIAL.search(line) is not None
+    return False
+
+
+def is_public_key(secret: str, lines_up_to_here: list[str]) -> bool:
+    """An SSH or PEM public key, a certificate (or a line of one), a publishable key: public by design."""
     return (
         _PUBLIC_MATERIAL.search(secret) is not None
-        or _PUBLIC_MATERIAL.search(context) is not None
         or _SSH_PUBLIC_BLOB.search(secret) is not None
+        or _PUBLIC_DER_OR_RECIPIENT.search(secret) is not None
         or _PUBLISHABLE.search(secret) is not None
+        or inside_public_block(lines_up_to_here)
     )
 
 
@@ -303,6 +338,12 @@ def is_public_name(line: str, column: int) -> bool:
 
 # Base64 of common file formats: PNG, JPEG, GIF, WebP, PDF, ICO, SVG, WOFF, gzip.
 _ENCODED_FILE = re.compile(r"^(?:iVBORw0KGgo|/9j/|R0lGOD|UklGR|JVBERi|AAABAA|PHN2Zy|PD94bWw|d09GR|H4sI)")
+
+
+def is_pem_marker(secret: str) -> bool:
+    """`-----BEGIN`: a PEM header cut at its first space. A real private key block would have been found whole,
+    by the more specific private-key rule, so what is left is a public key, an elided body or a placeholder."""
+    return secret.startswith(("-----BEGIN", "-----END"))
 
 
 def is_encoded_file(secret: str) -> bool:
@@ -350,14 +391,18 @@ def is_url_without_credentials(secret: str) -> bool:
 
 
 _NORMALIZE = re.compile(r"[^a-z0-9]")
-_NAME_BEFORE_VALUE = re.compile(r"([A-Za-z_$@][\w.$@-]*)[\"'\]]*\s*(?:[:=!]=*>?|,|<-|\s)\s*[rbuRBU@]?[\"'`]?$")
+_NAME_BEFORE_VALUE = re.compile(r"([A-Za-z_$@][\w.$@-]*)[\"'\]]*\s*(?:[:=!]=*>?|,|<-|\(|\s)\s*[rbuRBU@]?\\?[\"'`]?$")
 # Connection strings and URLs have no key in front of the password; the slot itself is "password".
 _PASSWORD_SLOT = frozenset({"password", "passwd", "pass", "pwd"})
 
 
+_XML_KEY_BEFORE_VALUE = re.compile(r"(?:key|name)\s*=\s*[\"']([^\"']+)[\"']\s+value\s*=\s*[\"']$")
+
+
 def _name_before(line: str, column: int) -> str | None:
     """The name the value at `column` (1-based) is assigned to, if the line has one."""
-    found = _NAME_BEFORE_VALUE.search(line[: max(0, column - 1)])
+    before = line[: max(0, column - 1)]
+    found = _XML_KEY_BEFORE_VALUE.search(before) or _NAME_BEFORE_VALUE.search(before)
     return found.group(1) if found else None
 
 
@@ -411,15 +456,15 @@ def is_lock_file(path: str) -> bool:
 # --- the dispatcher ---
 
 # Rules that match a shape, not a vendor's format: the only ones that identifiers, digests and paths can trip.
-GENERIC_RULES = frozenset({"generic-password", "generic-secret", "high-entropy-string", "http-auth-header"})
+GENERIC_RULES = frozenset(
+    {"generic-password", "generic-secret", "high-entropy-string", "http-auth-header", "kubernetes-secret"}
+)
 _CONNECTION_RULES = frozenset({"url-credentials", "connection-string-password"})
-_ENTROPY_RULE = "high-entropy-string"
+# Rules that take any name's value (bare strings, every entry of a Kubernetes Secret), so the name can still say
+# it is an identifier or public.
+_NAMELESS_RULES = frozenset({"high-entropy-string", "kubernetes-secret"})
 
 Filter = Callable[[Candidate], bool]
-
-
-def _context(candidate: Candidate) -> str:
-    return "\n".join((*candidate.context_before, candidate.line_text))
 
 
 def _surroundings(candidate: Candidate) -> str:
@@ -430,9 +475,9 @@ def _generic(predicate: Filter) -> Filter:
     return lambda c: c.rule in GENERIC_RULES and predicate(c)
 
 
-def _entropy(predicate: Filter) -> Filter:
-    """For bare high-entropy strings only: a keyword candidate's name already says it holds a secret."""
-    return lambda c: c.rule == _ENTROPY_RULE and predicate(c)
+def _nameless(predicate: Filter) -> Filter:
+    """Not for keyword candidates: their name already says they hold a secret."""
+    return lambda c: c.rule in _NAMELESS_RULES and predicate(c)
 
 
 FILTERS: tuple[tuple[str, Filter], ...] = (
@@ -449,8 +494,9 @@ FILTERS: tuple[tuple[str, Filter], ...] = (
     ("names_a_secret", lambda c: names_a_secret(c.secret)),
     ("code_expression", lambda c: is_code_expression(c.secret)),
     ("sequential", lambda c: is_sequential(c.secret)),
-    ("public_key", lambda c: is_public_key(c.secret, _context(c))),
+    ("public_key", lambda c: is_public_key(c.secret, [*c.context_before, c.line_text])),
     ("kubernetes_reference", _generic(lambda c: is_kubernetes_reference(_surroundings(c)))),
+    ("pem_marker", _generic(lambda c: is_pem_marker(c.secret))),
     ("encoded_file", _generic(lambda c: is_encoded_file(c.secret))),
     ("minified", _generic(lambda c: is_minified(c.path))),
     ("lock_file", _generic(lambda c: is_lock_file(c.path))),
@@ -461,9 +507,9 @@ FILTERS: tuple[tuple[str, Filter], ...] = (
     ("documentation_example", _generic(lambda c: is_documentation_example(c.line_text))),
     ("path", _generic(lambda c: is_path(c.secret))),
     ("url", _generic(lambda c: is_url_without_credentials(c.secret))),
-    ("uuid", _entropy(lambda c: is_uuid(c.secret))),
-    ("identifier", _entropy(lambda c: is_identifier_assignment(c.line_text, c.column))),
-    ("public_name", _entropy(lambda c: is_public_name(c.line_text, c.column))),
+    ("uuid", _nameless(lambda c: is_uuid(c.secret))),
+    ("identifier", _nameless(lambda c: is_identifier_assignment(c.line_text, c.column))),
+    ("public_name", _nameless(lambda c: is_public_name(c.line_text, c.column))),
 )
 
 

@@ -17,6 +17,7 @@ GENERIC_RULES: tuple[tuple[str, str], ...] = (
     ("generic-password", "password"),
     ("generic-secret", "secret"),
     ("http-auth-header", "auth"),
+    ("kubernetes-secret", "secret"),
     ("high-entropy-string", "entropy"),
 )
 

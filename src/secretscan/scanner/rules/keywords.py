@@ -14,22 +14,29 @@ code `password = get_password()` is code, not a secret.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from itertools import pairwise
 from pathlib import PurePosixPath
 
 from secretscan.scanner.rules.base import Hit, Specificity
-from secretscan.scanner.rules.names import SecretKind, classify_name
+from secretscan.scanner.rules.entropy import is_high_entropy
+from secretscan.scanner.rules.names import SecretKind, classify_name, name_words, names_a_key
 
 MAX_LINE_CHARS = 4000
 MAX_VALUE_CHARS = 300
 _PRIORS: dict[SecretKind, float] = {"password": 0.6, "secret": 0.55}
 _AUTH_PRIOR = 0.7
+_UNQUALIFIED_KEY_PRIOR = 0.45
 
 _STEMS = re.compile(
-    r"pass|pwd|pw|secret|token|key|auth|cred|salt|psk|bearer|mysql|mariadb|sshpass|curl|wget|identified|create_user"
+    r"pass|pwd|pw|secret|token|key|auth|cred|salt|seed|psk|bearer|basic|mysql|mariadb|sshpass|curl|wget"
+    r"|identified"
+    r"|create_user"
     r"|create_superuser"
 )
 
@@ -72,14 +79,15 @@ def file_syntax(path: str) -> FileSyntax:
 
 
 # A value: "double", 'single', `backtick` (escapes allowed) or bare. Groups: dq, sq, bq, bare.
-# A bare value is taken whole and must not be a call or a collection: `get_pw()`, `[a, b]`.
+# A bare value runs to whitespace or a quote; `_value_allowed` decides whether it is a value at all.
 _QUOTED_VALUE = (
     r"(?:[rbuRBU]{1,2}|@)?"
-    r"(?:\"(?P<dq>[^\"\\\n]*(?:\\.[^\"\\\n]*)*)\"|'(?P<sq>[^'\\\n]*(?:\\.[^'\\\n]*)*)'|`(?P<bq>[^`\\\n]*)`)"
+    r"(?:\"(?P<dq>[^\"\\\n]*(?:\\.[^\"\\\n]*)*)\"|'(?P<sq>[^'\\\n]*(?:\\.[^'\\\n]*)*)'|`(?P<bq>[^`\\\n]*)`"
+    # \"…\": a string inside a JSON string, as in a notebook's source lines
+    r"|\\\"(?P<eq>[^\"\\\n]*)\\\")"
 )
-# (?=(…))(?P=…) takes the bare run whole, like an atomic group (Python 3.10 has none).
-_VALUE = r"(?:" + _QUOTED_VALUE + r"|(?=(?P<bare>[^\s\"'`,;()\[\]{}]{1,300}))(?P=bare)(?![(\[{]))"
-_VALUE_GROUPS = ("dq", "sq", "bq", "bare")
+_VALUE = r"(?:" + _QUOTED_VALUE + r"|(?P<bare>[^\s\"'`,;]{1,300}))"
+_VALUE_GROUPS = ("dq", "sq", "bq", "eq", "bare")
 _COMPARISONS = frozenset({"==", "===", "!=", "!=="})
 
 # The rest of an assignment, matched from a stem inside the name: [rest of name] [quote/bracket] [: type] op value.
@@ -91,8 +99,12 @@ _ASSIGN_FROM_STEM = re.compile(
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.$@-")
 # ("NAME", "value"): define(), setdefault(), config.set(), getenv(name, default), map.put()…
 _CALL = re.compile(r"(?<=[\w$])\([ \t]*[\"'][#.]?(?P<name>[\w.-]{2,80})[\"'][ \t]*,[ \t]*" + _QUOTED_VALUE)
-# setPassword("x"), withApiKey("x")
-_SETTER = re.compile(r"\b(?:set|with)(?P<name>[A-Z][A-Za-z0-9]{1,60})\([ \t]*" + _QUOTED_VALUE + r"[ \t]*\)")
+# setPassword("x"), withApiKey("x"), and builders: .appSecret("x"), .password("x")
+_SETTER = re.compile(
+    r"(?:\b(?:set|with)(?P<name>[A-Z][A-Za-z0-9]{1,60})|\.(?P<method>[a-z][A-Za-z0-9]{1,60}))\([ \t]*"
+    + _QUOTED_VALUE
+    + r"[ \t]*\)"
+)
 _XML_ELEMENT = re.compile(r"<(?P<name>[A-Za-z_][\w.:-]{0,80})(?:[ \t][^<>\n]*)?>(?P<bare>[^<>\n]{1,300})</(?P=name)>")
 _XML_KEY_VALUE = re.compile(
     r"(?:key|name)[ \t]*=[ \t]*[\"'](?P<name>[^\"'\n]{1,80})[\"'][ \t]+value[ \t]*=[ \t]*"
@@ -125,6 +137,19 @@ _SQL_USER_STATEMENT = re.compile(r"(?i)\b(?:create|alter)[ \t]+(?:user|role|logi
 # Django/flask-style `create_user("name", "email", "password")`: the last positional string.
 _CREATE_USER = re.compile(r"create_(?:super)?user\([^)\n]*,[ \t]*[\"'](?P<dq>[^\"'\n]+)[\"'][ \t]*\)")
 _PGPASS_NAMES = frozenset({".pgpass", "pgpass", "pgpass.conf"})
+# Kubernetes Secret manifests: every entry under `data:` / `stringData:` is a secret, whatever its name.
+_KIND_SECRET = re.compile(r"^kind:[ \t]*[\"']?Secret[\"']?[ \t]*\r?$", re.MULTILINE)
+_DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
+_SECRET_DATA = re.compile(r"^(?P<indent>[ \t]*)(?:data|stringData):[ \t]*\r?$", re.MULTILINE)
+_SECRET_ENTRY = re.compile(
+    r"(?P<indent>[ \t]+)(?P<name>[\w.-]+):[ \t]*"
+    r"(?:\"(?P<dq>[^\"\n]*)\"|'(?P<sq>[^'\n]*)'|(?P<bare>[^\s#|>][^#\n]*?))[ \t]*(?:#.*)?\r?"
+)
+_K8S_SECRET_PRIOR = 0.6
+# Entries of a Secret that say where or who, not how: `username: orders`, `host: db`, `port: 5432`.
+_NOT_SECRET_ENTRIES = frozenset(
+    "user username login email host hostname port database dbname region namespace name id".split()
+)
 # Kubernetes / compose env lists: `- name: DB_PASSWORD` then `value: …` on the next line.
 _NAME_THEN_VALUE = re.compile(
     r"name:[ \t]*[\"']?(?P<name>[A-Za-z_][\w.-]*)[\"']?[ \t]*\r?\n[ \t]*value:[ \t]*"
@@ -158,19 +183,34 @@ def _value_allowed(syntax: FileSyntax, op: str, value: _Value, text: str) -> boo
         return syntax.backtick_strings or syntax.kind is FileKind.DOCS
     if not value.bare:
         return True
-    if syntax.kind is FileKind.CODE or (syntax.kind is FileKind.DOCS and op != "="):
-        return False
-    # YAML tags, anchors, aliases, block scalars and flow collections are not the value itself.
-    return not (op == ":" and text[value.start] in "[{|>&*!")
+    bare = text[value.start : value.end]
+    if syntax.kind is FileKind.CODE or bare[0] in "([{" or bare.startswith(("${", "$(")) or bare.endswith("("):
+        return False  # an expression (`get_pw()`, `[a, b]`, `${DB_PASSWORD:-x}`), not a literal
+    if syntax.kind is FileKind.DOCS:
+        # Prose says "the password: is required"; a value in a doc has digits: `client_secret: live_Aq8…`.
+        return "(" not in bare and ")" not in bare and (op == "=" or _looks_like_a_value(bare))
+    # YAML tags, anchors, aliases and block scalars are not the value itself.
+    return not (op == ":" and bare[0] in "|>&*!")
 
 
-def _named_hit(name: str, start: int, end: int, op: str = "=") -> Hit | None:
-    kind = classify_name(name)
-    if kind is None or end - start > MAX_VALUE_CHARS:
+def _looks_like_a_value(word: str) -> bool:
+    return len(word) >= 8 and any(c.isdigit() for c in word) and any(c.isalpha() for c in word)
+
+
+def _named_hit(name: str, value: str, start: int, op: str = "=") -> Hit | None:
+    """A hit for `value` (at `start`) if `name` says it holds a secret."""
+    if len(value) > MAX_VALUE_CHARS:
         return None
+    kind = classify_name(name)
+    if kind is None:
+        # `ingest_key`, `cluster_key`: a key to something we have no word for. Only a random-looking value says it
+        # is a credential rather than a lookup key ("user_profile").
+        if not names_a_key(name) or not is_high_entropy(value):
+            return None
+        return Hit(start, start + len(value), "generic-secret", "secret", _UNQUALIFIED_KEY_PRIOR, Specificity.KEYWORD)
     if op in _COMPARISONS and kind != "password":
         return None  # `if token == "with"` is a parser, `if password == "hunter2"` a hard-coded credential
-    return Hit(start, end, f"generic-{kind}", kind, _PRIORS[kind], Specificity.KEYWORD)
+    return Hit(start, start + len(value), f"generic-{kind}", kind, _PRIORS[kind], Specificity.KEYWORD)
 
 
 def _password_hit(start: int, end: int) -> Hit:
@@ -198,7 +238,7 @@ def _assignment_hits(line: str, lower: str, offset: int, syntax: FileSyntax) -> 
             continue
         if line[max(0, name_start - 2) : name_start] == "${":
             continue  # shell parameter expansion: ${DB_PASSWORD:-default}, ${DB_PASSWORD:?message}
-        hit = _named_hit(line[name_start:name_end], offset + value.start, offset + value.end, op)
+        hit = _named_hit(line[name_start:name_end], line[value.start : value.end], offset + value.start, op)
         if hit is not None:
             yield hit
 
@@ -234,7 +274,10 @@ def _form_hits(line: str, lower: str, offset: int, syntax: FileSyntax) -> Iterat
             matches += _NETRC_PASSWORD.finditer(line)
     for match in matches:
         value = _value(match)
-        if value is not None and (hit := _named_hit(match.group("name"), offset + value.start, offset + value.end)):
+        if value is None:
+            continue
+        name = match.group("name") or match.group("method")  # only _SETTER has a "method" group
+        if (hit := _named_hit(name, line[value.start : value.end], offset + value.start)) is not None:
             yield hit
 
 
@@ -264,15 +307,27 @@ def _command_line_hits(line: str, lower: str, offset: int) -> Iterator[Hit]:
                 yield _password_hit(offset + value.start + len(user) + 1, offset + value.end)
 
 
+def _is_basic_credential(value: str) -> bool:
+    """Base64 of `user:password`, as an HTTP Basic header carries it."""
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    user, colon, password = decoded.partition(":")
+    return bool(colon and user and password and decoded.isprintable())
+
+
 def _auth_header_hits(line: str, lower: str, offset: int) -> Iterator[Hit]:
-    if "bearer" not in lower and "authorization" not in lower:
+    if "bearer" not in lower and "auth" not in lower and "basic" not in lower:
         return
     for match in _AUTH_SCHEME.finditer(line):
         value = match.group("bare")
         scheme = match.group("scheme").lower()
-        # "Bearer" alone marks a token; "Basic"/"Token" are ordinary words unless this is an Authorization header.
-        if scheme != "bearer" and "authorization" not in lower:
-            continue
+        # "Bearer" alone marks a token; "Basic"/"Token" are ordinary words unless the line is about auth
+        # (`Authorization:`, `auth_header =`), or the value decodes to `user:password`.
+        if scheme != "bearer" and "auth" not in lower:
+            if scheme != "basic" or not _is_basic_credential(value):
+                continue
         if not any(c.isdigit() for c in value):
             continue  # prose ("Bearer authentication…") and identifiers, not credentials
         start, end = match.span("bare")
@@ -304,22 +359,53 @@ def _pgpass_hits(text: str) -> Iterator[Hit]:
         offset += len(raw) + 1
 
 
+def _secret_entry(entry: re.Match[str]) -> bool:
+    words = name_words(entry.group("name"))
+    return not words or words[-1] not in _NOT_SECRET_ENTRIES
+
+
+def _kubernetes_secret_hits(text: str) -> Iterator[Hit]:
+    """The values of a `kind: Secret` manifest's data, one YAML document at a time."""
+    bounds = [0, *(m.end() for m in _DOCUMENT_SEPARATOR.finditer(text)), len(text)]
+    for doc_start, doc_end in pairwise(bounds):
+        if _KIND_SECRET.search(text, doc_start, doc_end) is None:
+            continue
+        for block in _SECRET_DATA.finditer(text, doc_start, doc_end):
+            block_indent = len(block.group("indent"))
+            position = block.end() + 1
+            while position < doc_end:
+                line_end = text.find("\n", position, doc_end)
+                line_end = doc_end if line_end == -1 else line_end
+                entry = _SECRET_ENTRY.fullmatch(text, position, line_end)
+                if entry is None or len(entry.group("indent")) <= block_indent:
+                    break  # the end of the block
+                value = _value(entry)
+                if value is not None and value.end - value.start <= MAX_VALUE_CHARS and _secret_entry(entry):
+                    yield Hit(
+                        value.start, value.end, "kubernetes-secret", "secret", _K8S_SECRET_PRIOR, Specificity.KEYWORD
+                    )
+                position = line_end + 1
+
+
 def find_keyword_hits(text: str, lowered: str, path: str) -> list[Hit]:
     syntax = file_syntax(path)
     hits: list[Hit] = []
     for start, end in _stem_lines(lowered):
         line, lower = text[start:end], lowered[start:end]
+        # Header values first: `Authorization: Bearer x` is the token x, not the assignment of "Bearer x".
+        hits += _auth_header_hits(line, lower, start)
         hits += _assignment_hits(line, lower, start, syntax)
         hits += _form_hits(line, lower, start, syntax)
         hits += _command_line_hits(line, lower, start)
-        hits += _auth_header_hits(line, lower, start)
     if PurePosixPath(path).name.lower() in _PGPASS_NAMES:
         hits += _pgpass_hits(text)
+    if "kind:" in lowered and "secret" in lowered:
+        hits += _kubernetes_secret_hits(text)
     if "value:" in lowered:
         for match in _NAME_THEN_VALUE.finditer(text):
             value = _value(match)
             if value is None or not _value_allowed(FileSyntax(FileKind.CONFIG), ":", value, text):
                 continue
-            if (hit := _named_hit(match.group("name"), value.start, value.end)) is not None:
+            if (hit := _named_hit(match.group("name"), text[value.start : value.end], value.start)) is not None:
                 hits.append(hit)
     return hits

@@ -16,286 +16,50 @@ SecretKind = Literal["password", "secret"]
 
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
-_PASSWORD_WORDS = frozenset(
-    {"password", "passwd", "passphrase", "passwort", "passcode", "pwd", "pass", "pw", "requirepass", "masterauth"}
-)
+_PASSWORD_WORDS = frozenset("password passwd passphrase passwort passcode pwd pass pw requirepass masterauth".split())
 # Long forms may be glued to a prefix (dbpassword, adminpasswd); short ones only end a short word (dbpass, rootpw).
 _LONG_PASSWORD_FORMS = ("password", "passwd", "passphrase", "passwort", "passcode")
 _SHORT_PASSWORD_ENDINGS = ("pass", "pwd", "pw")
-_NOT_PASSWORDS = frozenset(
-    {"bypass", "compass", "surpass", "overpass", "underpass", "multipass", "subpass", "trespass"}
-)
+_NOT_PASSWORDS = frozenset("bypass compass surpass overpass underpass multipass subpass trespass".split())
 _SECRET_SUBSTRINGS = ("secret", "credential")
-_NOT_SECRETS = frozenset({"secretary", "secretaries"})
-_SECRET_WORDS = frozenset({"creds", "cred", "token", "psk", "salt"})
+_NOT_SECRETS = frozenset("secretary secretaries".split())
+_SECRET_WORDS = frozenset("creds cred token psk salt".split())
+# `seed` alone seeds a random generator; a TOTP or wallet seed is a secret.
+_FORM_TOKEN_WORDS = frozenset({"csrf", "xsrf"})
+_SEED_QUALIFIERS = frozenset("totp otp hotp mfa wallet recovery mnemonic".split())
 # `key` alone is any dict key; with one of these before it, it is a key to something.
 _KEY_QUALIFIERS = frozenset(
-    {
-        "api",
-        "access",
-        "secret",
-        "private",
-        "encryption",
-        "enc",
-        "signing",
-        "sign",
-        "master",
-        "app",
-        "application",
-        "account",
-        "service",
-        "client",
-        "auth",
-        "consumer",
-        "webhook",
-        "subscription",
-        "shared",
-        "admin",
-        "session",
-        "jwt",
-        "hmac",
-        "license",
-        "licence",
-        "developer",
-        "dev",
-        "live",
-        "prod",
-        "production",
-        "write",
-        "read",
-        "deploy",
-        "ssh",
-        "sas",
-        "aes",
-        "crypt",
-        "crypto",
-        "cipher",
-        "x",
-        "server",
-        "integration",
-        "partner",
-        "merchant",
-        "mailgun",
-        "stripe",
-        "sendgrid",
-        "twilio",
-        "algolia",
-        "openai",
-        "sdk",
-        "mobile",
-        "signature",
-        "verification",
-        "recaptcha",
-        "captcha",
-        "google",
-        "maps",
-        "preshared",
-        "pre",
-    }
+    "api access secret private encryption enc signing sign master app application account service client auth "
+    "consumer webhook subscription shared admin session jwt hmac license licence developer dev live prod "
+    "production write read deploy ssh sas aes crypt crypto cipher x server integration partner merchant mailgun "
+    "stripe sendgrid twilio algolia openai sdk mobile signature verification recaptcha captcha google maps "
+    "preshared pre fernet encrypt decrypt jwe jws totp otp kms gpg pgp wrapping cookie csrf nacl sodium age sops "
+    "webhooks".split()
 )
 _COMPOUND_KEYS = frozenset(q + "key" for q in _KEY_QUALIFIERS)
 # Weak words: a secret only as the last word of a name (`basic_auth`, not `auth_origin`).
-_WEAK_WORDS = frozenset({"auth", "authorization", "basicauth", "bearer"})
+_WEAK_WORDS = frozenset("auth authorization basicauth bearer".split())
 # What may follow the secret word in a name that still holds the secret: `DB_PASSWORD_PROD`, `SECRET_KEY_BASE`.
 _ALLOWED_SUFFIXES = frozenset(
-    {
-        "value",
-        "val",
-        "prod",
-        "production",
-        "dev",
-        "development",
-        "staging",
-        "stage",
-        "test",
-        "testing",
-        "qa",
-        "uat",
-        "live",
-        "local",
-        "default",
-        "old",
-        "new",
-        "current",
-        "previous",
-        "plain",
-        "plaintext",
-        "raw",
-        "b64",
-        "base64",
-        "hex",
-        "base",
-        "key",
-        "confirm",
-        "confirmation",
-        "again",
-        "repeat",
-        "verify",
-        "override",
-        "main",
-        "primary",
-        "secondary",
-        "backup",
-        "admin",
-        "root",
-        "master",
-        "v",
-    }
+    "value val prod production dev development staging stage test testing qa uat live local default old new "
+    "current previous plain plaintext raw b64 base64 hex base key confirm confirmation again repeat verify "
+    "override main primary secondary backup admin root master v".split()
 )
 # Words that, anywhere in a name, say its value is not the secret itself: a flag about it (`show_password`),
 # a label or rule for it (`password_label`, `password_policy`), an identifier (`secret_id`), a public part
 # (`public_key`), or an NLP "token" (`pad_token`, `next_token`). Words that only matter *after* the secret
 # word (`token_scores`, `password_reset`) are handled by the suffix rule instead.
+# The last words are special tokens of language models: `image_token = "<image>"`, `VISION_START_TOKEN`.
 _VETO_WORDS = frozenset(
-    {
-        "id",
-        "ids",
-        "uuid",
-        "guid",
-        "name",
-        "names",
-        "type",
-        "types",
-        "kind",
-        "url",
-        "uri",
-        "urls",
-        "endpoint",
-        "length",
-        "len",
-        "count",
-        "min",
-        "max",
-        "num",
-        "field",
-        "fields",
-        "column",
-        "label",
-        "placeholder",
-        "prompt",
-        "message",
-        "msg",
-        "hint",
-        "help",
-        "title",
-        "desc",
-        "description",
-        "format",
-        "fmt",
-        "pattern",
-        "regex",
-        "regexp",
-        "policy",
-        "expiry",
-        "expires",
-        "expiration",
-        "ttl",
-        "timeout",
-        "header",
-        "headers",
-        "prefix",
-        "suffix",
-        "param",
-        "parameter",
-        "arg",
-        "args",
-        "argument",
-        "flag",
-        "enabled",
-        "enable",
-        "disabled",
-        "disable",
-        "required",
-        "input",
-        "validator",
-        "validators",
-        "validation",
-        "strength",
-        "hash",
-        "hashed",
-        "hasher",
-        "hashers",
-        "digest",
-        "algorithm",
-        "encoding",
-        "pad",
-        "eos",
-        "bos",
-        "unk",
-        "mask",
-        "sep",
-        "cls",
-        "special",
-        "vocab",
-        "next",
-        "page",
-        "continuation",
-        "cursor",
-        "csrf",
-        "xsrf",
-        "public",
-        "publishable",
-        "pub",
-        "existing",
-        "ref",
-        "arn",
-        "show",
-        "is",
-        "has",
-        "use",
-        "should",
-        "allow",
-        "display",
-        "hide",
-        "toggle",
-        "icon",
-        "button",
-        "form",
-        "view",
-        "route",
-        "action",
-        "event",
-        "callback",
-        "fn",
-        "func",
-        "function",
-        "lexer",
-        "parser",
-        "tokenizer",
-        "logprob",
-        "logprobs",
-        "score",
-        "scores",
-        "usage",
-        "error",
-        "errors",
-        "n",
-        # Special tokens of language models: `image_token = "<image>"`, `VISION_START_TOKEN = "<|vision_start|>"`.
-        "image",
-        "video",
-        "audio",
-        "vision",
-        "eot",
-        "eom",
-        "eod",
-        "mid",
-        "middle",
-        "fill",
-        "tile",
-        "newline",
-        "boi",
-        "eoi",
-        "start",
-        "end",
-        "begin",
-        "stop",
-        "think",
-        "tool",
-        "added",
-        "speaker",
-        "frame",
-        "patch",
-    }
+    "id ids uuid guid name names type types kind url uri urls endpoint length len count min max num field fields "
+    "column label placeholder prompt message msg hint help title desc description format fmt pattern regex regexp "
+    "policy expiry expires expiration ttl timeout header headers prefix suffix param parameter arg args argument "
+    "flag enabled enable disabled disable required input validator validators validation strength hasher hashers "
+    "algorithm encoding pad eos bos unk mask sep cls special vocab next page continuation cursor public "
+    "publishable pub existing ref arn show is has use should allow display hide toggle icon button form view route "
+    "action event callback fn func function lexer parser tokenizer logprob logprobs score scores usage error "
+    "errors n image video audio vision eot eom eod mid middle fill tile newline boi eoi "
+    "start end begin stop think tool added speaker frame patch".split()
 )
 
 
@@ -326,6 +90,8 @@ def _is_secret_word(word: str, previous: str | None) -> bool:
         return True  # authtoken, accesstoken, apitoken
     if word == "key":
         return previous in _KEY_QUALIFIERS
+    if word == "seed":
+        return previous in _SEED_QUALIFIERS
     return word in _COMPOUND_KEYS or word.endswith("apikey")
 
 
@@ -356,7 +122,15 @@ def classify_name(name: str) -> SecretKind | None:
     if last is None:
         return None
     index, kind = last
+    if words[index] == "token" and any(word in _FORM_TOKEN_WORDS for word in words):
+        return None  # a CSRF token is per session and public to the page; a CSRF *secret* signs them
     trailing = words[index + 1 :]
     if kind == "weak":
         return None if trailing else "secret"
     return kind if all(word in _ALLOWED_SUFFIXES for word in trailing) else None
+
+
+def names_a_key(name: str) -> bool:
+    """`ingest_key`, `clusterKey`: a key to something, with a qualifier `classify_name` doesn't know."""
+    words = name_words(name)
+    return len(words) >= 2 and words[-1] == "key" and not any(word in _VETO_WORDS for word in words)
