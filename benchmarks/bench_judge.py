@@ -22,27 +22,31 @@ from secretscan.inference.models import embedded_base_model, file_identity, file
 from secretscan.scanner.prompt import Prompt, build_prompt, render_system
 from secretscan.scanner.types import Candidate
 
+# (path, line with {} for the value, value). Secret-like values are assembled so that no scanner reads a whole
+# one in this file.
 LINES = [
-    ("config/settings.py", 'STRIPE_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"', "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
-    ("config/settings.py", 'API_KEY = "your-api-key-here"', "your-api-key-here"),
-    ("config/settings.py", 'DB_PASSWORD = os.environ["DB_PASSWORD"]', 'os.environ["DB_PASSWORD"]'),
-    ("tests/test_login.py", 'password = "hunter2hunter2"', "hunter2hunter2"),
-    ("deploy/.env", "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"),
-    ("src/client.ts", 'const token = "ghp_R8c1b7Qz0XyWv3Nn5Lm2Kk9Jj4Hh6Gg1Ff0D"', "ghp_R8c1b7Qz0XyWv3Nn5Lm2Kk9Jj4Hh6Gg1Ff0D"),
-    ("docs/setup.md", "export OPENAI_API_KEY=<your key>", "<your key>"),
-    ("src/db.go", 'dsn := "postgres://app:S3cr3tP4ss@db.internal:5432/app"', "S3cr3tP4ss"),
-    ("package-lock.json", '"integrity": "sha512-9sV3Jb4m0eQ5kWq+XqgO1S1Zz8fK0a7c3Vb2Xw=="', "sha512-9sV3Jb4m0eQ5kWq+XqgO1S1Zz8fK0a7c3Vb2Xw=="),
-    ("app/models.py", 'SECRET_KEY = "django-insecure-3x@mpl3-k3y-f0r-d3v"', "django-insecure-3x@mpl3-k3y-f0r-d3v"),
-    ("infra/main.tf", 'client_secret = var.client_secret', "var.client_secret"),
-    ("scripts/seed.sh", 'curl -H "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.dGVzdA"', "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.dGVzdA"),
+    ("config/settings.py", 'STRIPE_KEY = "{}"', "sk_" + "live_" + "4eC39HqLyjWDarjtT1zdp7dc"),
+    ("config/settings.py", 'API_KEY = "{}"', "your-api-key-here"),
+    ("config/settings.py", "DB_PASSWORD = {}", 'os.environ["DB_PASSWORD"]'),
+    ("tests/test_login.py", 'password = "{}"', "hunter2" * 2),
+    ("deploy/.env", "AWS_SECRET_ACCESS_KEY={}", "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYzEXAMPLEKEY"),
+    ("src/client.ts", 'const token = "{}"', "gh" + "p_R8c1b7Qz0X" + "yWv3Nn5Lm2Kk" + "9Jj4Hh6Gg1Ff0D"),
+    ("docs/setup.md", "export OPENAI_API_KEY={}", "<your key>"),
+    ("src/db.go", 'dsn := "postgres://app:{}@db.internal:5432/app"', "S3cr3t" + "P4ss"),
+    ("package-lock.json", '"integrity": "{}"', "sha512-9sV3Jb4m0eQ5kWq+XqgO1S1Zz8fK0a7c3Vb2Xw=="),
+    ("app/models.py", 'SECRET_KEY = "{}"', "django-insecure-" + "3x@mpl3-k3y-f0r-d3v"),
+    ("infra/main.tf", "client_secret = {}", "var.client_secret"),
+    ("scripts/seed.sh", 'curl -H "Authorization: Bearer {}"', "eyJhbGciOiJIUzI1NiJ9." + "eyJzdWIiOiIxIn0.dGVzdA"),
 ]
 
 
 def prompts(count: int) -> list[Prompt]:
     out = []
     for i in range(count):
-        path, line, secret = LINES[i % len(LINES)]
-        candidate = Candidate(path=path, line=i + 1, column=1, secret=secret, rule="bench", category="generic", line_text=line)
+        path, template, secret = LINES[i % len(LINES)]
+        line = template.format(secret)
+        candidate = Candidate(path=path, line=i + 1, column=line.index(secret) + 1, secret=secret, rule="bench",
+                              category="generic", line_text=line)
         out.append(build_prompt(candidate))
     return out
 
@@ -62,7 +66,8 @@ def per_candidate(judge: LlamaCppJudge, items: list[Prompt], before_each: Callab
 
 
 def show(label: str, times: list[float]) -> None:
-    print(f"{label:<34} median {statistics.median(times) * 1000:8.1f} ms   mean {statistics.fmean(times) * 1000:8.1f} ms")
+    median, mean = statistics.median(times) * 1000, statistics.fmean(times) * 1000
+    print(f"{label:<34} median {median:8.1f} ms   mean {mean:8.1f} ms")
 
 
 def main() -> None:

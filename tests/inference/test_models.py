@@ -55,7 +55,9 @@ def base_and_adapter(tmp_path: Path) -> tuple[Path, Path]:
     return base, adapter
 
 
-def test_merged_model_is_found_by_the_hashes_of_its_inputs(base_and_adapter: tuple[Path, Path], isolated_cache: Path) -> None:
+def test_merged_model_is_found_by_the_hashes_of_its_inputs(
+    base_and_adapter: tuple[Path, Path], isolated_cache: Path
+) -> None:
     base, adapter = base_and_adapter
     assert find_merged_model(base, adapter) is None
     folder = isolated_cache / "models"
@@ -71,7 +73,9 @@ def test_merged_model_is_found_by_the_hashes_of_its_inputs(base_and_adapter: tup
     assert find_merged_model(base, adapter) is None
 
 
-def test_the_adapter_manifest_spares_hashing_the_base(base_and_adapter: tuple[Path, Path], isolated_cache: Path) -> None:
+def test_the_adapter_manifest_spares_hashing_the_base(
+    base_and_adapter: tuple[Path, Path], isolated_cache: Path
+) -> None:
     base, adapter = base_and_adapter
     manifest = {"base_sha256": "1" * 64, "adapter_sha256": "2" * 64}
     adapter.with_suffix(".json").write_text(json.dumps(manifest), encoding="utf-8")

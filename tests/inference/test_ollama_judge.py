@@ -52,7 +52,9 @@ def test_both_labels_listed_gives_the_llama_cpp_score(fake_ollama: FakeOllama, b
     assert sent["options"] == {"temperature": 0, "num_predict": 1}
 
 
-def test_one_label_listed_bounds_the_other_by_the_last_listed(fake_ollama: FakeOllama, base_judge: LlamaCppJudge) -> None:
+def test_one_label_listed_bounds_the_other_by_the_last_listed(
+    fake_ollama: FakeOllama, base_judge: LlamaCppJudge
+) -> None:
     secret_id, safe_id = base_judge.label_ids()
     listed = top_logprobs(base_judge, ONLY_SECRET_LISTED)
     assert secret_id in listed and safe_id not in listed
@@ -67,7 +69,10 @@ def test_no_label_listed_falls_back_to_the_answer_text(fake_ollama: FakeOllama, 
     secret_id, safe_id = base_judge.label_ids()
     assert not {secret_id, safe_id} & set(top_logprobs(base_judge, NO_LABEL_LISTED))
     raw = ollama.Client(host=fake_ollama.host).generate(
-        model="secretscan-judge", prompt=render_chat(NO_LABEL_LISTED), raw=True, options={"temperature": 0, "num_predict": 1}
+        model="secretscan-judge",
+        prompt=render_chat(NO_LABEL_LISTED),
+        raw=True,
+        options={"temperature": 0, "num_predict": 1},
     )
     assert raw.response not in (LABEL_SECRET, LABEL_SAFE)
     assert OllamaJudge("secretscan-judge", fake_ollama.host).score([NO_LABEL_LISTED]) == [NO_OPINION]
@@ -76,10 +81,10 @@ def test_no_label_listed_falls_back_to_the_answer_text(fake_ollama: FakeOllama, 
 def test_fake_streams_what_it_answers_in_one_piece(fake_ollama: FakeOllama) -> None:
     """The fake's NDJSON stream (the API's default) carries the same tokens and log-probabilities."""
     client = ollama.Client(host=fake_ollama.host)
-    request = dict(model="secretscan-judge", prompt=render_chat(NO_LABEL_LISTED), raw=True, logprobs=True,
-                   top_logprobs=5, options={"temperature": 0, "num_predict": 3})
-    whole = client.generate(**request, stream=False)
-    parts = list(client.generate(**request, stream=True))
+    prompt, options = render_chat(NO_LABEL_LISTED), {"temperature": 0, "num_predict": 3}
+    whole = client.generate("secretscan-judge", prompt, raw=True, logprobs=True, top_logprobs=5, options=options)
+    parts = list(client.generate("secretscan-judge", prompt, raw=True, logprobs=True, top_logprobs=5, options=options,
+                                 stream=True))
     assert parts[-1].done and not any(p.done for p in parts[:-1])
     assert "".join(p.response or "" for p in parts) == whole.response
     assert [lp for p in parts for lp in (p.logprobs or [])] == list(whole.logprobs or [])
@@ -172,6 +177,7 @@ def test_engine_with_fallback_error_raises(dead_port: int) -> None:
 
 def test_engine_judges_through_ollama(fake_ollama: FakeOllama) -> None:
     config = Config(backend="ollama", ollama_host=fake_ollama.host, threshold=0.0, cache=False)
-    result = scan_units([ScanUnit("app/settings.py", SETTINGS)], config, OllamaJudge("secretscan-judge", fake_ollama.host))
+    judge = OllamaJudge("secretscan-judge", fake_ollama.host)
+    result = scan_units([ScanUnit("app/settings.py", SETTINGS)], config, judge)
     assert [(f.candidate.line, f.reason) for f in result.findings] == [(3, "judge:ollama")]
     assert result.stats.backend == "ollama" and result.stats.judged == 1

@@ -33,7 +33,9 @@ def verdict_key(model_id: str, prompt: Prompt) -> bytes:
 class CachedJudge:
     """Wraps a judge; `hits` counts the prompts answered from the cache since construction."""
 
-    def __init__(self, inner: Judge, path: Path | None = None, warn: Callable[[str], None] = lambda message: None) -> None:
+    def __init__(
+        self, inner: Judge, path: Path | None = None, warn: Callable[[str], None] = lambda message: None
+    ) -> None:
         self.inner = inner
         self.hits = 0
         self._path = path

@@ -95,7 +95,12 @@ class LlamaRunner:
     """
 
     def __init__(
-        self, model_path: Path, lora_path: Path | None = None, *, n_ctx: int = DEFAULT_N_CTX, n_threads: int | None = None
+        self,
+        model_path: Path,
+        lora_path: Path | None = None,
+        *,
+        n_ctx: int = DEFAULT_N_CTX,
+        n_threads: int | None = None,
     ) -> None:
         self.model_path = model_path
         self.lora_path = lora_path
@@ -227,14 +232,16 @@ class LlamaRunner:
         params.no_perf = True
         ctx = llama.llama_init_from_model(model, params)
         if not ctx:
-            raise ModelError(f"cannot create a llama.cpp context for {self.model_path}: {_last_error('out of memory?')}")
+            reason = _last_error("out of memory?")
+            raise ModelError(f"cannot create a llama.cpp context for {self.model_path}: {reason}")
         return ctx
 
     def _apply_lora(self, model: llama_cpp.llama_model_p, lora_path: Path) -> None:
         llama = _lib()
         adapter = llama.llama_adapter_lora_init(model, str(lora_path).encode())
         if not adapter:
-            raise ModelError(f"cannot load LoRA adapter {lora_path}: {_last_error('not a LoRA adapter for this model')}")
+            reason = _last_error("not a LoRA adapter for this model")
+            raise ModelError(f"cannot load LoRA adapter {lora_path}: {reason}")
         self._adapter = adapter
         adapters = (llama.llama_adapter_lora_p_ctypes * 1)(adapter)
         scales = (ctypes.c_float * 1)(1.0)
@@ -250,7 +257,8 @@ class LlamaRunner:
             batch.n_tokens = len(chunk)
             for i, token in enumerate(chunk):
                 batch.token[i] = token
-                batch.pos[i] = start + offset + i
+                # llama-cpp-python's type hint makes `pos` an array of arrays; it is one llama_pos per token.
+                batch.pos[i] = start + offset + i  # type: ignore[call-overload]
                 batch.n_seq_id[i] = 1
                 batch.seq_id[i][0] = 0
                 batch.logits[i] = 0
@@ -290,7 +298,12 @@ class LlamaCppJudge:
     name = "llama-cpp"
 
     def __init__(
-        self, model_path: Path, lora_path: Path | None = None, *, n_ctx: int = DEFAULT_N_CTX, n_threads: int | None = None
+        self,
+        model_path: Path,
+        lora_path: Path | None = None,
+        *,
+        n_ctx: int = DEFAULT_N_CTX,
+        n_threads: int | None = None,
     ) -> None:
         self.runner = LlamaRunner(model_path, lora_path, n_ctx=n_ctx, n_threads=n_threads)
         self._model_id: str | None = None
