@@ -18,7 +18,6 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -38,13 +37,14 @@ DEFAULT_N_CTX = 2048
 N_BATCH = 512
 
 # llama.cpp logs through one process-wide callback. Ours never prints (a pre-commit hook must stay quiet);
-# it keeps the last few error lines so that a failed load can say why, in one line.
-_LOG_LEVEL_ERROR = 3
-_log_errors: deque[str] = deque(maxlen=8)
+# it keeps the first error lines since the last load began, so that a failed load can say why, in one line.
+_LOG_LEVEL_ERROR = 4  # ggml_log_level: NONE, DEBUG, INFO, WARN, ERROR, CONT
+_MAX_ERRORS = 8
+_log_errors: list[str] = []
 
 
 def _quiet_log(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
-    if level == _LOG_LEVEL_ERROR:
+    if level == _LOG_LEVEL_ERROR and len(_log_errors) < _MAX_ERRORS:
         line = text.decode("utf-8", "replace").strip()
         if line:
             _log_errors.append(line)
@@ -83,8 +83,12 @@ def _usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def _last_error(default: str) -> str:
-    return _log_errors[-1] if _log_errors else default
+def _first_error(default: str) -> str:
+    """The root cause llama.cpp logged first (`gguf_init_from_reader: failed to read header` -> after the colon)."""
+    if not _log_errors:
+        return default
+    function, _, message = _log_errors[0].partition(": ")
+    return message if message and function.isidentifier() else _log_errors[0]
 
 
 class LlamaRunner:
@@ -205,7 +209,7 @@ class LlamaRunner:
         params.use_extra_bufts = False
         model = llama.llama_model_load_from_file(str(self.model_path).encode(), params)
         if not model:
-            raise ModelError(f"cannot load model {self.model_path}: {_last_error('not a usable GGUF model')}")
+            raise ModelError(f"cannot load model {self.model_path}: {_first_error('not a usable GGUF model')}")
         self._model = model
         try:
             self._vocab = llama.llama_model_get_vocab(model)
@@ -230,17 +234,19 @@ class LlamaRunner:
         # the same prompt scored cold (0.419 vs 0.386 on SmolLM2); without it the two are bit-identical.
         params.flash_attn_type = llama.LLAMA_FLASH_ATTN_TYPE_DISABLED
         params.no_perf = True
+        _log_errors.clear()
         ctx = llama.llama_init_from_model(model, params)
         if not ctx:
-            reason = _last_error("out of memory?")
+            reason = _first_error("out of memory?")
             raise ModelError(f"cannot create a llama.cpp context for {self.model_path}: {reason}")
         return ctx
 
     def _apply_lora(self, model: llama_cpp.llama_model_p, lora_path: Path) -> None:
         llama = _lib()
+        _log_errors.clear()
         adapter = llama.llama_adapter_lora_init(model, str(lora_path).encode())
         if not adapter:
-            reason = _last_error("not a LoRA adapter for this model")
+            reason = _first_error("not a LoRA adapter for this model")
             raise ModelError(f"cannot load LoRA adapter {lora_path}: {reason}")
         self._adapter = adapter
         adapters = (llama.llama_adapter_lora_p_ctypes * 1)(adapter)
