@@ -99,6 +99,7 @@ def test_name_words_split_separators_and_camel_case() -> None:
     [
         ("app.py", FileKind.CODE),
         ("main.tf", FileKind.CODE),
+        ("README", FileKind.DOCS),
         ("README.md", FileKind.DOCS),
         (".env", FileKind.CONFIG),
         ("Dockerfile", FileKind.CONFIG),
@@ -227,6 +228,8 @@ NEGATIVES = [
     ("run.sh", "echo $TOKEN | docker login --password-stdin"),
     ("docs.py", "    Set the string for the record identified by 'nameID'."),
     ("app.cfg", "cache_key: user_profile_v2"),
+    ("NOTES", "Token expired"),
+    ("LICENSE", "password: required"),
     ("k8s/config.yaml", "kind: ConfigMap\ndata:\n  LOG_LEVEL: debug\n---\nkind: Secret\nmetadata:\n  name: x\n"),
     ("README.md", "The api_key: must be set before you start."),
     ("app.py", 'csrf_token = "abc123def456"'),

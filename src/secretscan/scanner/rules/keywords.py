@@ -4,7 +4,9 @@
     DB_PASSWORD=hunter2             <password>x</password>       <add key="ApiKey" value="x"/>
     ENV API_TOKEN abc               export TOKEN=abc             define('DB_PASSWORD', 'x')
     mysql -uroot -phunter2          --password hunter2           curl -u user:pass
-    setPassword("x")                Authorization: Bearer abc    - name: DB_PASSWORD / value: x
+    setPassword("x"), .apiKey("x")  Authorization: Bearer abc    curl -H "X-Api-Key: abc"
+    requirepass x (redis.conf)      CREATE USER … PASSWORD 'x'   host:port:db:user:x (.pgpass)
+    - name: DB_PASSWORD / value: x  (Kubernetes env)             kind: Secret / data: (every entry)
 
 Speed: a line is only parsed if it contains a stem ("pass", "token", "key"…), found by one regex over the
 lowercased text, so most of a file is never looked at twice (gitleaks' keyword trick, applied per line).
@@ -35,9 +37,7 @@ _UNQUALIFIED_KEY_PRIOR = 0.45
 
 _STEMS = re.compile(
     r"pass|pwd|pw|secret|token|key|auth|cred|salt|seed|psk|bearer|basic|mysql|mariadb|sshpass|curl|wget"
-    r"|identified"
-    r"|create_user"
-    r"|create_superuser"
+    r"|identified|create_user|create_superuser"
 )
 
 
@@ -53,6 +53,7 @@ _CODE_SUFFIXES = frozenset(
     ".vue .svelte .ipynb .tf .tfvars .hcl .nix .sol .zig .nim .cr .v".split()
 )
 _DOCS_SUFFIXES = frozenset(".md .markdown .rst .txt .adoc .asciidoc .html .htm .tex .org .rtf".split())
+_DOCS_NAMES = frozenset("readme license licence changelog changes authors notice copying contributing install".split())
 # Backticks quote a value only where they are string literals (JS/TS template literals, Go raw strings);
 # in shell they run a command, in Markdown they mark code.
 _BACKTICK_STRING_SUFFIXES = frozenset(".js .jsx .mjs .cjs .ts .tsx .mts .cts .vue .svelte .go".split())
@@ -71,14 +72,14 @@ def file_syntax(path: str) -> FileSyntax:
     suffix = PurePosixPath(path).suffix.lower()
     if suffix in _CODE_SUFFIXES:
         kind = FileKind.CODE
-    elif suffix in _DOCS_SUFFIXES:
+    elif suffix in _DOCS_SUFFIXES or PurePosixPath(path).stem.lower() in _DOCS_NAMES:
         kind = FileKind.DOCS
     else:
         kind = FileKind.CONFIG
     return FileSyntax(kind, suffix in _BACKTICK_STRING_SUFFIXES, suffix in _PYTHON_SUFFIXES)
 
 
-# A value: "double", 'single', `backtick` (escapes allowed) or bare. Groups: dq, sq, bq, bare.
+# A value: "double", 'single', `backtick` (escapes allowed), \"escaped\" or bare. Groups: dq, sq, bq, eq, bare.
 # A bare value runs to whitespace or a quote; `_value_allowed` decides whether it is a value at all.
 _QUOTED_VALUE = (
     r"(?:[rbuRBU]{1,2}|@)?"
@@ -268,7 +269,9 @@ def _form_hits(line: str, lower: str, offset: int, syntax: FileSyntax) -> Iterat
     if "-h" in lower or "--header" in lower:
         matches += _HEADER_OPTION.finditer(line)
     if syntax.kind is FileKind.CONFIG:
-        if (directive := _DIRECTIVE.fullmatch(line)) is not None:
+        directive = _DIRECTIVE.fullmatch(line)
+        # `requirepass Lantern-57`, not two words of prose in a file with no extension
+        if directive is not None and not directive.group("bare").isalpha():
             matches.append(directive)
         if "machine" in lower or "login" in lower:
             matches += _NETRC_PASSWORD.finditer(line)
