@@ -21,6 +21,7 @@ def test_judge_mode_sweeps_every_threshold_from_one_scan(
     code = main(["eval", "--corpus", str(tiny_corpus), "--mode", "rules", "--mode", "judge", "--out", str(out)])
     stdout, stderr = capsys.readouterr()
     assert code == 0, stderr
+    assert "eval: judge: judged " in stderr  # progress while the judge works
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     judge = next(m for m in report["modes"] if m["mode"] == "judge")
     assert judge["status"] == "ok" and judge["detail"].startswith("llama-cpp: ")
@@ -49,6 +50,7 @@ def test_judge_mode_sweeps_every_threshold_from_one_scan(
 
     markdown = (out / "report.md").read_text(encoding="utf-8")
     assert "## Threshold sweep" in markdown and "F1-optimal threshold" in markdown
+    assert "candidates judged in" in markdown
     assert (out / "pr_curve.png").read_bytes().startswith(b"\x89PNG")
     errors = [json.loads(line) for line in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
     for error in errors:
@@ -81,6 +83,7 @@ def test_judge_level_eval_on_jsonl_examples(tmp_path: Path, capsys: pytest.Captu
     stdout, stderr = capsys.readouterr()
     assert code == 0, stderr
     assert "judge-level: accuracy" in stdout and "ms per candidate" in stdout
+    assert "eval: examples: judged 4/4" in stderr
     result = json.loads((out / "report.json").read_text(encoding="utf-8"))["judge_eval"]
     assert result["examples"] == 4  # --limit-examples
     assert result["tp"] + result["fp"] + result["fn"] + result["tn"] == 4

@@ -104,7 +104,7 @@ def _run(
     judge_result, judge_detail = None, ""
     if examples is not None:
         _progress(f"judging {len(examples)} examples")
-        judge_result, judge_detail = evaluate_examples(examples, config, config.threshold, warn)
+        judge_result, judge_detail = evaluate_examples(examples, config, config.threshold, warn, _progress)
     gate, gate_error = None, None
     if min_f1 is not None:
         try:

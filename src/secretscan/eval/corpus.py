@@ -146,6 +146,7 @@ _KIND_BY_SUFFIX = {
     ".go": "go",
     ".java": "java",
     ".kt": "java",
+    ".kts": "java",
     ".yaml": "yaml",
     ".yml": "yaml",
     ".json": "json",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,9 @@ from secretscan.eval.metrics import (
 )
 from secretscan.inference.base import Judge
 from secretscan.scanner.prompt import Prompt
+
+# How many prompts between two progress lines.
+PROGRESS_EVERY = 16
 
 
 @dataclass(frozen=True)
@@ -92,14 +95,18 @@ def _percentile(sorted_values: Sequence[float], fraction: float) -> float:
     return sorted_values[index]
 
 
-def evaluate_judge(examples: Sequence[Example], judge: Judge, threshold: float) -> JudgeEval:
+def evaluate_judge(
+    examples: Sequence[Example], judge: Judge, threshold: float, progress: Callable[[str], None] = lambda m: None
+) -> JudgeEval:
     """Score examples one at a time, so that the latency is per candidate as the scanner would see it."""
     scores: list[float] = []
     seconds: list[float] = []
-    for example in examples:
+    for done, example in enumerate(examples, start=1):
         started = time.perf_counter()
         scores.append(judge.score([example.prompt])[0])
         seconds.append(time.perf_counter() - started)
+        if done % PROGRESS_EVERY == 0 or done == len(examples):
+            progress(f"examples: judged {done}/{len(examples)} ({sum(seconds) / done:.2f} s each)")
     labels = [example.label for example in examples]
     lines = list(zip(scores, labels))
     by_category: dict[str, list[tuple[float, bool]]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -9,10 +10,39 @@ from secretscan.config import Config
 from secretscan.errors import ConfigError
 from secretscan.eval.corpus import Corpus
 from secretscan.eval.evaluation import CONVENTIONS, ModeEval, evaluate
-from secretscan.eval.judge_eval import Example, JudgeEval, evaluate_judge
+from secretscan.eval.judge_eval import PROGRESS_EVERY, Example, JudgeEval, evaluate_judge
 from secretscan.eval.modes import is_judge_mode, judge_config_for, judge_detail, open_judge, run_mode
+from secretscan.inference.base import Judge
+from secretscan.scanner.prompt import Prompt
 
 Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ReportingJudge:
+    """A judge that scores in chunks and reports progress between them. The engine hands a judge every prompt of
+    a scan at once; on a busy 2-core machine that is minutes of silence without this."""
+
+    judge: Judge
+    progress: Warn
+    label: str
+
+    @property
+    def name(self) -> str:
+        return self.judge.name
+
+    @property
+    def model_id(self) -> str:
+        return self.judge.model_id
+
+    def score(self, prompts: Sequence[Prompt]) -> list[float]:
+        started = time.perf_counter()
+        scores: list[float] = []
+        for start in range(0, len(prompts), PROGRESS_EVERY):
+            scores += self.judge.score(prompts[start : start + PROGRESS_EVERY])
+            each = (time.perf_counter() - started) / len(scores)
+            self.progress(f"{self.label}: judged {len(scores)}/{len(prompts)} ({each:.2f} s each)")
+        return scores
 
 
 def evaluate_modes(
@@ -21,7 +51,9 @@ def evaluate_modes(
 ) -> list[ModeEval]:  # fmt: skip
     """Run every mode over the corpus and score it. A mode that can't run here (a rival not installed) comes back
     with `run.skipped` set; a broken model or backend raises, a missing model file before anything runs."""
-    judges = {mode: open_judge(mode, config, warn) for mode in modes if is_judge_mode(mode)}
+    judges = {
+        mode: ReportingJudge(open_judge(mode, config, warn), progress, mode) for mode in modes if is_judge_mode(mode)
+    }
     evals = []
     for mode in modes:
         progress(f"running {mode}")
@@ -35,11 +67,11 @@ def evaluate_modes(
 
 
 def evaluate_examples(
-    examples: Sequence[Example], config: Config, threshold: float, warn: Warn
+    examples: Sequence[Example], config: Config, threshold: float, warn: Warn, progress: Warn = lambda message: None
 ) -> tuple[JudgeEval, str]:
     """Judge-level eval with the same judge the `judge` mode uses. Returns the result and what ran."""
     judge = open_judge("judge", config, warn)
-    return evaluate_judge(examples, judge, threshold), judge_detail(judge_config_for("judge", config))
+    return evaluate_judge(examples, judge, threshold, progress), judge_detail(judge_config_for("judge", config))
 
 
 @dataclass(frozen=True)

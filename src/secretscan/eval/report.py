@@ -16,6 +16,7 @@ from secretscan.eval.error_analysis import ErrorRecord
 from secretscan.eval.evaluation import CONVENTIONS, Metrics, ModeEval
 from secretscan.eval.judge_eval import JudgeEval
 from secretscan.eval.metrics import Counts, SweepPoint
+from secretscan.eval.modes import ModeRun
 from secretscan.eval.pipeline import Gate
 
 PLOT_FILE = "pr_curve.png"
@@ -177,6 +178,15 @@ def results_table(evals: Sequence[ModeEval]) -> list[str]:
     return _table(header, rows)
 
 
+def _describe(run: ModeRun) -> str:
+    if run.skipped:
+        return f"skipped: {run.skipped}"
+    judged = run.stats.get("judged")
+    if isinstance(judged, int) and judged > 0:
+        return f"{run.detail}; {judged} candidates judged in {run.seconds:.1f} s ({run.seconds / judged:.2f} s each)"
+    return run.detail
+
+
 def _group_table(evals: Sequence[ModeEval], attribute: str, title: str) -> list[str]:
     ran = [e for e in evals if not e.run.skipped]
     groups: dict[str, Counts] = {}
@@ -275,8 +285,7 @@ def to_markdown(report: EvalReport) -> str:
             "",
         ]
         for evaluation in report.evals:
-            run = evaluation.run
-            lines.append(f"- {run.mode}: " + (f"skipped: {run.skipped}" if run.skipped else run.detail))
+            lines.append(f"- {evaluation.run.mode}: {_describe(evaluation.run)}")
         lines.append("")
         sweep_rows = _sweep_rows(report.evals)
         if sweep_rows:
