@@ -157,3 +157,19 @@ def test_a_finished_run_is_not_trained_over(finished: FinishedRun, shared_cache:
     err = capsys.readouterr().err.strip()
     assert err.startswith("secretscan-train: error: ") and "holds a finished run; use --fresh" in err
     assert "\n" not in err
+
+
+def test_early_stopping_ends_the_run_and_keeps_the_best_checkpoint(tmp_path: Path, shared_cache: Path) -> None:
+    train_file, val_file = make_data(tmp_path / "data", train_rows=8, val_rows=4)
+    # No evaluation can improve on the first by 100 nats: patience 1 stops at the second evaluation. Gradient
+    # checkpointing is on, so that option runs on the CPU too.
+    config = load_config(TINY_PROFILE, tiny_overrides(tmp_path / "run", train_file, val_file, **{
+        "training.eval_steps": 1, "training.save_steps": 1, "training.early_stopping_patience": 1,
+        "training.early_stopping_threshold": 100.0, "training.gradient_checkpointing": "true",
+    }))
+    result = train(config, echo=False)
+    assert result.stopped_early and result.steps == 2
+    run = json.loads((result.output_dir / "run.json").read_text(encoding="utf-8"))
+    assert run["metrics"]["stopped_early"] is True
+    # The best checkpoint is restored at the end: the final evaluation is the best one seen.
+    assert run["metrics"]["eval_loss"] == pytest.approx(run["metrics"]["best_eval_loss"], rel=1e-4)

@@ -151,6 +151,9 @@ class TrainingSettings:
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
     seed: int = 42
+    # Batch examples of similar length together (shuffled in groups): less padding, which on a CPU is most of the
+    # waste (the judge's prompts run from ~80 to ~400 tokens).
+    group_by_length: bool = False
     gradient_checkpointing: bool = False
     eval_steps: int = 50
     save_steps: int = 50

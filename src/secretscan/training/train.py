@@ -138,6 +138,7 @@ def build_trainer(config: TrainConfig, run_dir: Path, model: Any, tokenizer: Any
         max_grad_norm=t.max_grad_norm,
         seed=t.seed,
         data_seed=t.seed,
+        train_sampling_strategy="group_by_length" if t.group_by_length else "random",
         activation_checkpointing=t.gradient_checkpointing,
         eval_strategy="steps",
         eval_steps=t.eval_steps,
