@@ -24,8 +24,9 @@ from secretscan.scanner.types import Candidate, Certainty, Finding, ScanResult, 
 Warn = Callable[[str], None]
 
 
-def _rules_only(candidates: Sequence[Candidate]) -> list[Finding]:
-    return [Finding(c, c.prior, "rules") for c in candidates]
+def _rules_only(candidates: Sequence[Candidate], threshold: float) -> list[Finding]:
+    """Without a judge the rule's prior is the confidence, held to the same threshold as a judged one."""
+    return [Finding(c, c.prior, "rules") for c in candidates if c.prior >= threshold]
 
 
 def combine(prior: float, judged: float) -> float:
@@ -58,7 +59,7 @@ def judge_candidates(
         if config.fallback != "rules":
             raise
         warn(f"{exc}; falling back to rules only")
-        return _rules_only(candidates), 0, "none"
+        return _rules_only(candidates, config.threshold), 0, "none"
     findings = []
     for candidate, prompt in zip(candidates, prompts):
         confidence = combine(candidate.prior, scores[prompt])
@@ -103,7 +104,7 @@ def scan_units(
     findings = [Finding(c, 1.0, "certain") for c in certain]
     judged, backend = 0, "none"
     if judge is None:
-        findings += _rules_only(uncertain)
+        findings += _rules_only(uncertain, config.threshold)
     elif uncertain:
         judged_findings, judged, backend = judge_candidates(uncertain, judge, config, warn)
         findings += judged_findings

@@ -129,8 +129,8 @@ def names_a_secret(secret: str) -> bool:
     """The value is the *name* of a secret, or a UI label for one.
 
     `DB_PASSWORD`, `access_token`, `settings.API_KEY`, `myApiKey` (variable and environment names), and
-    `Neues Passwort`, `Forgot password?`, `Contraseña` (labels). A plain word (`testpassword`, `devpass`,
-    `secret`) or a dashed one (`qa2-password`) is a weak password, and stays.
+    `Neues Passwort`, `Forgot password?`, `Contraseña` (labels). A plain word (`testpassword`, `letmein`,
+    `secret`) or a dashed one (`stage-password`) is a weak password, and stays.
     """
     name = secret.strip().rstrip(":?.!")  # a prompt: getpass("app_secret: ")
     if _VARIABLE_NAME.fullmatch(name) is not None and classify_name(name) is not None:
