@@ -222,3 +222,13 @@ def test_backend_down_falls_back_to_rules_with_a_warning(git_repo: Path, capsys:
     assert code == 1, err
     assert "secretscan: warning:" in err and "rules only" in err
     assert {f["path"] for f in json.loads(out)["findings"]} >= {"scripts/release.sh", "certs/server.key"}
+
+
+def test_what_was_left_unscanned_is_said_on_stderr(rules_only_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    os.mkfifo(rules_only_repo / "named-pipe")
+    write_files(rules_only_repo, {"ok.py": "x = 1\n"})
+    code, out, err = run(capsys, "scan", ".", "named-pipe", "--format", "json")
+    assert code == 0 and json.loads(out)["findings"] == []
+    assert "secretscan: warning: 1 unreadable file(s) skipped" in err
+    code, out, _ = run(capsys, "scan", ".", "named-pipe")
+    assert "1 unreadable file(s) skipped" in out  # the text report carries its warnings

@@ -12,13 +12,17 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from secretscan import __version__, runner
 from secretscan.config import BACKENDS
 from secretscan.errors import EXIT_CLEAN, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from secretscan.report import Format
+    from secretscan.scanner.types import ScanStats
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,7 +97,7 @@ def _use_color(no_color: bool, output: Path | None) -> bool:
     return not no_color and output is None and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
-def _summary(stats: Any) -> str:
+def _summary(stats: ScanStats) -> str:
     """One line for stderr when the report itself goes to a file or is JSON/SARIF."""
     skipped = f", {stats.files_skipped_binary} binary and {stats.files_skipped_large} large file(s) skipped"
     return f"secretscan: {stats.findings} finding(s) in {stats.files_scanned} file(s){skipped}, {stats.seconds:.2f}s"
@@ -114,7 +118,7 @@ def cli() -> None:
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), help=f"Accepted findings to leave out (default: {_DEFAULT_BASELINE} if present).")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: the NO_COLOR environment variable).")
 @judge_options
-def scan(paths: tuple[Path, ...], staged: bool, rev_range: str | None, fmt: str, output: Path | None, no_color: bool, **given: Any) -> int:
+def scan(paths: tuple[Path, ...], staged: bool, rev_range: str | None, fmt: Format, output: Path | None, no_color: bool, **given: Any) -> int:
     """Scan files (default .), staged changes or history.
 
     Inside a git work tree, .gitignore is respected. Exit status: 0 clean, 1 findings, 2 error.
@@ -136,12 +140,15 @@ def scan(paths: tuple[Path, ...], staged: bool, rev_range: str | None, fmt: str,
         result = api.scan_history(rev_range or None, config, judge, baseline=baseline, warn=runner.warn)
     else:
         result = api.scan_paths(list(paths) or [Path(".")], config, judge, baseline=baseline, warn=runner.warn)
-    report = render(result, fmt, _use_color(no_color, output))  # type: ignore[arg-type]
+    report = render(result, fmt, _use_color(no_color, output))
     if output is not None:
         output.write_text(report + "\n", encoding="utf-8")
     else:
         runner.emit(report)
     if output is not None or fmt != "text":
+        # The text report on the terminal ends with the summary and the warnings; elsewhere they go to stderr.
+        for warning in result.warnings:
+            runner.warn(warning)
         print(_summary(result.stats), file=sys.stderr)
     return runner.exit_code(result)
 

@@ -92,6 +92,10 @@ def _run(args: argparse.Namespace) -> int:
     if result.findings:
         runner.emit(render(result, "text", use_color(args.no_color)))
         print(BLOCKED_HINT, file=sys.stderr)
+    else:
+        # A clean commit prints no report, but what was left unscanned is still said.
+        for warning in result.warnings:
+            runner.warn(warning)
     return runner.exit_code(result)
 
 
