@@ -29,14 +29,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from pathlib import Path
+
+from secretscan.scanner.rules.checksums import BASE62, make_github_token
 
 BIN = Path(sys.executable).parent
 HOOK_TARGET_S = 0.5
 TREE_RULES_SPEEDUP_TARGET = 5.0
-
-_BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 
 
 def tool(name: str) -> str:
@@ -61,20 +60,11 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, subpr
 # ---------------------------------------------------------------- the generated commit
 
 
-def _github_token(rng: random.Random) -> str:
-    body = "".join(rng.choice(_BASE62) for _ in range(30))
-    number, digits = zlib.crc32(body.encode()), ""
-    while number:
-        number, rest = divmod(number, 62)
-        digits = _BASE62[rest] + digits
-    return "gh" + "p_" + body + digits.rjust(6, "0")
-
-
 def generated_commit(rng: random.Random) -> dict[str, str]:
     """10 files of ordinary code (~30 lines each) with 4 secrets and a dozen harmless look-alikes."""
     secrets = [
         'AWS_ACCESS_KEY_ID = "' + "AK" + "IA" + "".join(rng.choice(string.ascii_uppercase + "234567") for _ in range(16)) + '"',
-        f'GITHUB_TOKEN = "{_github_token(rng)}"',
+        'GITHUB_TOKEN = "' + make_github_token("ghp", "".join(rng.choice(BASE62) for _ in range(30))) + '"',
         'DATABASE_URL = "postgres' + "ql://svc:" + "".join(rng.choice(string.ascii_letters) for _ in range(16)) + '@db.prod.internal/app"',
         'stripe_key = "sk_' + "live_" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(24)) + '"',
     ]

@@ -9,9 +9,8 @@ from __future__ import annotations
 import base64
 import random
 import string
-import zlib
 
-_BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+from secretscan.scanner.rules.checksums import BASE62, make_github_token
 
 
 def _rng(seed: str) -> random.Random:
@@ -31,13 +30,7 @@ def aws_secret_access_key(seed: str = "aws-secret") -> str:
 def github_token(seed: str = "gh") -> str:
     """A `ghp_` token whose last 6 characters are the base62 CRC32 of its body, as GitHub issues them."""
     rng = _rng(seed)
-    body = "".join(rng.choice(_BASE62) for _ in range(30))
-    number = zlib.crc32(body.encode())
-    digits = ""
-    while number:
-        number, rest = divmod(number, 62)
-        digits = _BASE62[rest] + digits
-    return "gh" + "p_" + body + digits.rjust(6, "0")
+    return make_github_token("ghp", "".join(rng.choice(BASE62) for _ in range(30)))
 
 
 def database_password(seed: str = "db") -> str:
