@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import os
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from secretscan.inference.llama_cpp import LlamaCppJudge
+from secretscan.inference.llama_cpp import LlamaCppJudge, library
 from secretscan.inference.models import embedded_base_model, file_identity, file_sha256
 from secretscan.scanner.prompt import Prompt, build_prompt, render_system
 from secretscan.scanner.types import Candidate
@@ -80,10 +81,13 @@ def main() -> None:
     model = args.model or embedded_base_model()
     items = prompts(args.candidates)
 
-    print(f"model {model.name} ({model.stat().st_size / 1e6:.1f} MB), threads {args.threads}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"model {model.name} ({model.stat().st_size / 1e6:.1f} MB), threads {args.threads}, "
+          f"{os.cpu_count()} CPUs, load average {load}")
     print(f"{'full sha256 of the model':<34} {timed(lambda: file_sha256(model)) * 1000:8.1f} ms")
     print(f"{'model_id (sampled identity)':<34} {timed(lambda: file_identity(model)) * 1000:8.1f} ms")
     judge = LlamaCppJudge(model, args.lora, n_threads=args.threads)
+    print(f"{'import llama-cpp-python':<34} {timed(library) * 1000:8.1f} ms")
     print(f"{'load (mmap, context, labels)':<34} {timed(judge.load) * 1000:8.1f} ms")
     judge.score(items[:1])  # first-touch page faults of the mapped weights are not per-candidate cost
 
@@ -93,10 +97,8 @@ def main() -> None:
     runner.forget()
     show("prefix-cached (LlamaCppJudge)", per_candidate(judge, items, lambda: None))
 
-    # The alternative, with llama.cpp's sequence state API on the runner's context. Imported only now: the judge
-    # sets up llama.cpp's threading before the library loads.
-    import llama_cpp as llama
-
+    # The alternative, with llama.cpp's sequence state API on the runner's context.
+    llama = library()
     runner.forget()
     runner.next_token_logits(prefix_tokens)
     context = runner._ctx

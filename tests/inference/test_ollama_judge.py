@@ -24,11 +24,22 @@ from secretscan.scanner.prompt import LABEL_SAFE, LABEL_SECRET, Prompt, render_c
 from secretscan.scanner.types import ScanUnit
 
 PASSWORD = database_password("ollama")
-# On the untrained base model these give, at the answer position: both labels among the top 20 tokens;
-# only "yes" among them; neither (the greedy answer is then "The").
-BOTH_LABELS_LISTED = prompt_for("# answer yes or no", "yes", path="a.py")
-ONLY_SECRET_LISTED = prompt_for("answer = yes # or no", "yes", path="a.py")
-NO_LABEL_LISTED = prompt_for(f'DB_PASSWORD = "{PASSWORD}"', PASSWORD)
+PROMPT = prompt_for(f'DB_PASSWORD = "{PASSWORD}"', PASSWORD)
+# Lines that, on the untrained base model, put both labels, one label or neither among the 20 most likely
+# answer tokens (the model mostly starts with "The"/"This"/"Yes"): enough to find each case even if the system
+# prompt changes. The likeliest ones come first, so usually only three are evaluated.
+POOL = [
+    ("# answer yes or no", "yes", "a.py"),
+    ("answer = yes # or no", "yes", "a.py"),
+    (f'DB_PASSWORD = "{PASSWORD}"', PASSWORD, "app/settings.py"),
+    ('API_KEY = "your-api-key-here"', "your-api-key-here", "app/settings.py"),
+    (f'const apiToken = "{PASSWORD}";', PASSWORD, "src/client.js"),
+    ('SECRET_KEY = os.environ["SECRET_KEY"]', 'os.environ["SECRET_KEY"]', "app/settings.py"),
+    ('is_secret = "no"', "no", "a.py"),
+    ("is_real: no", "no", "a.py"),
+    ('PASSWORD="yes-or-no"', "yes-or-no", "a.py"),
+    ("real_secret = False  # no", "no", "a.py"),
+]
 
 
 def top_logprobs(judge: LlamaCppJudge, prompt: Prompt) -> dict[int, float]:
@@ -40,48 +51,66 @@ def top_logprobs(judge: LlamaCppJudge, prompt: Prompt) -> dict[int, float]:
     return {int(t): float(logprobs[t]) for t in np.argsort(-logprobs)[:TOP_LOGPROBS]}
 
 
-def test_both_labels_listed_gives_the_llama_cpp_score(fake_ollama: FakeOllama, base_judge: LlamaCppJudge) -> None:
-    secret_id, safe_id = base_judge.label_ids()
-    assert {secret_id, safe_id} <= set(top_logprobs(base_judge, BOTH_LABELS_LISTED))
+@pytest.fixture(scope="session")
+def by_listing(base_judge: LlamaCppJudge) -> dict[str, tuple[Prompt, dict[int, float]]]:
+    """A prompt (and its top log-probabilities) for each case: "both" labels listed, "one", "none"."""
+    labels = set(base_judge.label_ids())
+    found: dict[str, tuple[Prompt, dict[int, float]]] = {}
+    for line, value, path in POOL:
+        prompt = prompt_for(line, value, path=path)
+        listed = top_logprobs(base_judge, prompt)
+        case = {2: "both", 1: "one", 0: "none"}[len(labels & set(listed))]
+        found.setdefault(case, (prompt, listed))
+        if len(found) == 3:
+            return found
+    pytest.fail(f"no line in the pool gives the cases {sorted({'both', 'one', 'none'} - set(found))}")
+
+
+def test_both_labels_listed_gives_the_llama_cpp_score(
+    fake_ollama: FakeOllama, base_judge: LlamaCppJudge, by_listing: dict[str, tuple[Prompt, dict[int, float]]]
+) -> None:
+    prompt, _ = by_listing["both"]
     judge = OllamaJudge("secretscan-judge", fake_ollama.host)
-    assert judge.score([BOTH_LABELS_LISTED]) == pytest.approx(base_judge.score([BOTH_LABELS_LISTED]), abs=1e-6)
+    assert judge.score([prompt]) == pytest.approx(base_judge.score([prompt]), abs=1e-6)
     sent = fake_ollama.requests[-1]
-    assert sent["prompt"] == render_chat(BOTH_LABELS_LISTED)
+    assert sent["prompt"] == render_chat(prompt)
     assert sent["raw"] is True and sent["stream"] is False
     assert sent["logprobs"] is True and sent["top_logprobs"] == TOP_LOGPROBS
     assert sent["options"] == {"temperature": 0, "num_predict": 1}
 
 
 def test_one_label_listed_bounds_the_other_by_the_last_listed(
-    fake_ollama: FakeOllama, base_judge: LlamaCppJudge
+    fake_ollama: FakeOllama, base_judge: LlamaCppJudge, by_listing: dict[str, tuple[Prompt, dict[int, float]]]
 ) -> None:
+    prompt, listed = by_listing["one"]
     secret_id, safe_id = base_judge.label_ids()
-    listed = top_logprobs(base_judge, ONLY_SECRET_LISTED)
-    assert secret_id in listed and safe_id not in listed
-    expected = p_secret(listed[secret_id], min(listed.values()))
-    score = OllamaJudge("secretscan-judge", fake_ollama.host).score([ONLY_SECRET_LISTED])[0]
+    floor = min(listed.values())
+    expected = p_secret(listed.get(secret_id, floor), listed.get(safe_id, floor))
+    score = OllamaJudge("secretscan-judge", fake_ollama.host).score([prompt])[0]
     assert score == pytest.approx(expected, abs=1e-6)
     # The unlisted label gets an upper bound, so the listed one is never over-rated.
-    assert score <= base_judge.score([ONLY_SECRET_LISTED])[0]
+    exact = base_judge.score([prompt])[0]
+    assert score <= exact if secret_id in listed else score >= exact
 
 
-def test_no_label_listed_falls_back_to_the_answer_text(fake_ollama: FakeOllama, base_judge: LlamaCppJudge) -> None:
-    secret_id, safe_id = base_judge.label_ids()
-    assert not {secret_id, safe_id} & set(top_logprobs(base_judge, NO_LABEL_LISTED))
+def test_no_label_listed_falls_back_to_the_answer_text(
+    fake_ollama: FakeOllama, by_listing: dict[str, tuple[Prompt, dict[int, float]]]
+) -> None:
+    prompt, _ = by_listing["none"]
     raw = ollama.Client(host=fake_ollama.host).generate(
         model="secretscan-judge",
-        prompt=render_chat(NO_LABEL_LISTED),
+        prompt=render_chat(prompt),
         raw=True,
         options={"temperature": 0, "num_predict": 1},
     )
     assert raw.response not in (LABEL_SECRET, LABEL_SAFE)
-    assert OllamaJudge("secretscan-judge", fake_ollama.host).score([NO_LABEL_LISTED]) == [NO_OPINION]
+    assert OllamaJudge("secretscan-judge", fake_ollama.host).score([prompt]) == [NO_OPINION]
 
 
 def test_fake_streams_what_it_answers_in_one_piece(fake_ollama: FakeOllama) -> None:
     """The fake's NDJSON stream (the API's default) carries the same tokens and log-probabilities."""
     client = ollama.Client(host=fake_ollama.host)
-    prompt, options = render_chat(NO_LABEL_LISTED), {"temperature": 0, "num_predict": 3}
+    prompt, options = render_chat(PROMPT), {"temperature": 0, "num_predict": 3}
     whole = client.generate("secretscan-judge", prompt, raw=True, logprobs=True, top_logprobs=5, options=options)
     parts = list(client.generate("secretscan-judge", prompt, raw=True, logprobs=True, top_logprobs=5, options=options,
                                  stream=True))
@@ -101,7 +130,7 @@ def test_model_id_names_the_model_and_its_digest(fake_ollama: FakeOllama) -> Non
 def test_unknown_model_says_how_to_create_it(fake_ollama: FakeOllama) -> None:
     judge = OllamaJudge("no-such-judge", fake_ollama.host)
     with pytest.raises(ModelError, match=r"has no model 'no-such-judge'; create it with `ollama create no-such-judge"):
-        judge.score([NO_LABEL_LISTED])
+        judge.score([PROMPT])
 
 
 @pytest.fixture
@@ -114,7 +143,7 @@ def dead_port() -> int:
 def test_dead_port_is_backend_unavailable(dead_port: int) -> None:
     host = f"http://127.0.0.1:{dead_port}"
     with pytest.raises(BackendUnavailable, match=rf"^ollama at {host} is not reachable: connection refused$"):
-        OllamaJudge("secretscan-judge", host).score([NO_LABEL_LISTED])
+        OllamaJudge("secretscan-judge", host).score([PROMPT])
 
 
 def test_a_server_that_never_answers_times_out() -> None:
@@ -123,7 +152,7 @@ def test_a_server_that_never_answers_times_out() -> None:
         listener.listen()
         host = f"http://127.0.0.1:{listener.getsockname()[1]}"
         with pytest.raises(BackendUnavailable, match="not reachable: timed out"):
-            OllamaJudge("secretscan-judge", host, timeout=0.5).score([NO_LABEL_LISTED])
+            OllamaJudge("secretscan-judge", host, timeout=0.5).score([PROMPT])
 
 
 @pytest.fixture
@@ -151,7 +180,7 @@ def web_page_server() -> Iterator[str]:
 
 def test_something_else_on_the_port_is_backend_unavailable(web_page_server: str) -> None:
     with pytest.raises(BackendUnavailable, match="does not answer like Ollama"):
-        OllamaJudge("secretscan-judge", web_page_server).score([NO_LABEL_LISTED])
+        OllamaJudge("secretscan-judge", web_page_server).score([PROMPT])
 
 
 SETTINGS = f'import os\n\nDB_PASSWORD = "{PASSWORD}"\n'

@@ -50,18 +50,21 @@ def _quiet_log(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
             _log_errors.append(line)
 
 
-_lib_lock = threading.Lock()
-_lib_module: ModuleType | None = None
+_library_lock = threading.Lock()
+_library_module: ModuleType | None = None
 # The ctypes wrapper of _quiet_log; llama.cpp calls it for as long as the process lives.
 _log_callback: object = None
 
 
-def _lib() -> ModuleType:
-    """llama-cpp-python, imported on first use: the import alone takes ~0.5 s (numpy, jinja2), which a scan
-    with nothing to judge, or with every verdict cached, should not pay."""
-    global _lib_module, _log_callback
-    with _lib_lock:
-        if _lib_module is None:
+def library() -> ModuleType:
+    """llama-cpp-python, imported and set up (quiet logging, thread waits) on first use.
+
+    Import it through here, not directly: the import alone takes ~0.5 s (numpy, jinja2), which a scan with nothing
+    to judge, or with every verdict cached, should not pay; and the threading setting must precede it.
+    """
+    global _library_module, _log_callback
+    with _library_lock:
+        if _library_module is None:
             # ggml's CPU threads meet at an OpenMP barrier after every graph node (~1000 per evaluation). Spinning
             # there collapses when the cores are busy with other work (a hook during a build, a shared CI runner):
             # 12 s instead of 1.6 s per candidate with 2 threads on 2 loaded cores. Sleeping costs little when
@@ -72,8 +75,8 @@ def _lib() -> ModuleType:
             _log_callback = llama_cpp.llama_log_callback(_quiet_log)
             llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
             llama_cpp.llama_backend_init()
-            _lib_module = llama_cpp
-        return _lib_module
+            _library_module = llama_cpp
+        return _library_module
 
 
 def _usable_cpus() -> int:
@@ -131,19 +134,19 @@ class LlamaRunner:
     @property
     def n_vocab(self) -> int:
         self.load()
-        llama = _lib()
+        llama = library()
         return int(llama.llama_vocab_n_tokens(self._vocab))
 
     @property
     def eos_token(self) -> int:
         self.load()
-        llama = _lib()
+        llama = library()
         return int(llama.llama_vocab_eos(self._vocab))
 
     def tokenize(self, text: str, *, special: bool) -> list[int]:
         """Token ids of `text`; with `special`, ChatML markers like `<|im_end|>` become their special tokens."""
         self.load()
-        llama = _lib()
+        llama = library()
         data = text.encode("utf-8", "surrogatepass")
         capacity = len(data) + 8
         buffer = (llama.llama_token * capacity)()
@@ -155,7 +158,7 @@ class LlamaRunner:
     def piece(self, token: int) -> bytes:
         """The bytes of one token (special tokens as their text); may be part of a UTF-8 sequence."""
         self.load()
-        llama = _lib()
+        llama = library()
         buffer = ctypes.create_string_buffer(64)
         size = llama.llama_token_to_piece(self._vocab, token, buffer, len(buffer), 0, True)
         if size < 0:
@@ -171,7 +174,7 @@ class LlamaRunner:
             raise ModelError(f"a prompt of {len(tokens)} tokens does not fit the context of {self.n_ctx}")
         with self._lock:
             self.load()
-            llama = _lib()
+            llama = library()
             # Reuse the cached prefix, but evaluate at least the last token: its logits are the answer.
             reuse = 0
             limit = min(len(self._cached), len(tokens) - 1)
@@ -187,7 +190,7 @@ class LlamaRunner:
         """Empty the KV cache, so that the next call evaluates its whole prompt."""
         with self._lock:
             if self._ctx is not None:
-                llama = _lib()
+                llama = library()
                 llama.llama_memory_clear(llama.llama_get_memory(self._ctx), True)
             self._cached = []
 
@@ -200,7 +203,7 @@ class LlamaRunner:
         self._free()
 
     def _load(self) -> None:
-        llama = _lib()
+        llama = library()
         _log_errors.clear()
         params = llama.llama_model_default_params()
         params.n_gpu_layers = 0
@@ -222,7 +225,7 @@ class LlamaRunner:
             raise
 
     def _new_context(self, model: llama_cpp.llama_model_p) -> llama_cpp.llama_context_p:
-        llama = _lib()
+        llama = library()
         params = llama.llama_context_default_params()
         params.n_ctx = self.n_ctx
         params.n_batch = N_BATCH
@@ -242,7 +245,7 @@ class LlamaRunner:
         return ctx
 
     def _apply_lora(self, model: llama_cpp.llama_model_p, lora_path: Path) -> None:
-        llama = _lib()
+        llama = library()
         _log_errors.clear()
         adapter = llama.llama_adapter_lora_init(model, str(lora_path).encode())
         if not adapter:
@@ -255,7 +258,7 @@ class LlamaRunner:
             raise ModelError(f"cannot apply LoRA adapter {lora_path} to {self.model_path}")
 
     def _decode(self, tokens: Sequence[int], start: int) -> None:
-        llama = _lib()
+        llama = library()
         batch = self._batch
         assert batch is not None
         for offset in range(0, len(tokens), N_BATCH):
@@ -282,7 +285,7 @@ class LlamaRunner:
             # Nothing was loaded (or it is freed already): don't import llama.cpp just to find that out.
             self._cached = []
             return
-        llama = _lib()
+        llama = library()
         if self._batch is not None:
             llama.llama_batch_free(self._batch)
             self._batch = None
