@@ -333,6 +333,10 @@ class LlamaCppJudge:
         self.runner.load()
         self.label_ids()
 
+    def close(self) -> None:
+        """Free the model now rather than when the judge is collected."""
+        self.runner.close()
+
     def score(self, prompts: Sequence[Prompt]) -> list[float]:
         secret_id, safe_id = self.label_ids()
         scores = []
