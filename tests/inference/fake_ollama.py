@@ -125,7 +125,7 @@ class FakeOllama:
         prompt_count = len(tokens)
         reason = "length"
         for _ in range(limit):
-            logits = np.ctypeslib.as_array(self.runner.next_token_logits(tokens), shape=(self.runner.n_vocab,))
+            logits = np.asarray(self.runner.next_token_logits(tokens))
             logprobs = _log_softmax(logits.astype(np.float64))
             token = int(np.argmax(logprobs))
             if token == self.runner.eos_token:

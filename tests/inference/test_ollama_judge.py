@@ -45,7 +45,7 @@ POOL = [
 def top_logprobs(judge: LlamaCppJudge, prompt: Prompt) -> dict[int, float]:
     """What the model itself says: the log-probabilities of its 20 most likely next tokens."""
     runner = judge.runner
-    logits = np.ctypeslib.as_array(runner.next_token_logits(judge.prompt_tokens(prompt)), shape=(runner.n_vocab,))
+    logits = np.asarray(runner.next_token_logits(judge.prompt_tokens(prompt)))
     shifted = logits.astype(np.float64) - logits.max()
     logprobs = shifted - np.log(np.exp(shifted).sum())
     return {int(t): float(logprobs[t]) for t in np.argsort(-logprobs)[:TOP_LOGPROBS]}

@@ -15,6 +15,7 @@ often the `path:` line too) and only its new tokens are evaluated. P(secret) is 
 
 from __future__ import annotations
 
+import array
 import ctypes
 import os
 import threading
@@ -132,12 +133,6 @@ class LlamaRunner:
                 self._load()
 
     @property
-    def n_vocab(self) -> int:
-        self.load()
-        llama = library()
-        return int(llama.llama_vocab_n_tokens(self._vocab))
-
-    @property
     def eos_token(self) -> int:
         self.load()
         llama = library()
@@ -166,8 +161,8 @@ class LlamaRunner:
             size = llama.llama_token_to_piece(self._vocab, token, buffer, len(buffer), 0, True)
         return buffer.raw[:size]
 
-    def next_token_logits(self, tokens: Sequence[int]) -> ctypes._Pointer[ctypes.c_float]:
-        """Logits (n_vocab floats) for the token after `tokens`; valid until the runner's next call."""
+    def next_token_logits(self, tokens: Sequence[int]) -> array.array[float]:
+        """The logits (n_vocab floats) of the token after `tokens`, copied out of llama.cpp's buffer."""
         if not tokens:
             raise ValueError("next_token_logits needs at least one token")
         if len(tokens) > self.n_ctx:
@@ -184,7 +179,9 @@ class LlamaRunner:
             del self._cached[reuse:]
             self._decode(tokens[reuse:], start=reuse)
             self._cached.extend(tokens[reuse:])
-            return llama.llama_get_logits_ith(self._ctx, -1)
+            row = llama.llama_get_logits_ith(self._ctx, -1)
+            count = llama.llama_vocab_n_tokens(self._vocab)
+            return array.array("f", ctypes.string_at(row, count * ctypes.sizeof(ctypes.c_float)))
 
     def forget(self) -> None:
         """Empty the KV cache, so that the next call evaluates its whole prompt."""
