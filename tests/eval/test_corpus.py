@@ -27,7 +27,9 @@ def row(path: str, line: int, label: bool = True, category: str = "password") ->
 
 def test_loads_a_flat_corpus_and_lists_its_files_without_labels_jsonl(tmp_path: Path) -> None:
     corpus = load_corpus(
-        write_corpus(tmp_path, {"app.py": "a\nb\n", "conf/.env": "X=1\n"}, [row("app.py", 2), row("conf/.env", 1, False)])
+        write_corpus(
+            tmp_path, {"app.py": "a\nb\n", "conf/.env": "X=1\n"}, [row("app.py", 2), row("conf/.env", 1, False)]
+        )
     )
     assert corpus.root == tmp_path
     assert corpus.files == ("app.py", "conf/.env")

@@ -113,7 +113,9 @@ def test_min_f1_gate_exit_codes(
 def test_the_default_gate_mode_is_rules_without_a_judge(
     tiny_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, stdout, _ = run_eval(capsys, "--corpus", str(tiny_corpus), "--mode", "rules", "--min-f1", "0", "--out", str(tmp_path))
+    code, stdout, _ = run_eval(
+        capsys, "--corpus", str(tiny_corpus), "--mode", "rules", "--min-f1", "0", "--out", str(tmp_path)
+    )
     assert code == 0
     assert "gate: F1 of rules (labelled-only)" in stdout
 

@@ -40,7 +40,9 @@ def test_judge_mode_sweeps_every_threshold_from_one_scan(
     at_shipped = [p for p in sweep["points"] if p["threshold"] >= 0.5]
     metrics = judge["metrics"]["labelled-only"]
     if at_shipped:
-        assert {k: at_shipped[-1][k] for k in ("tp", "fp", "fn", "tn")} == {k: metrics[k] for k in ("tp", "fp", "fn", "tn")}
+        assert {k: at_shipped[-1][k] for k in ("tp", "fp", "fn", "tn")} == {
+            k: metrics[k] for k in ("tp", "fp", "fn", "tn")
+        }
     else:
         assert metrics["tp"] == metrics["fp"] == 0
     # At threshold 0 the judge mode finds at least everything rules-only finds: the same candidates, all judged.

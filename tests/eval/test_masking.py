@@ -6,8 +6,10 @@ import pytest
 
 from secretscan.eval.masking import likely_value_masked, mask_text, value_class
 
-SECRETS = ("hunter2hunter2", "s3cr3tPass", "Sup3rS3cret", "wJalrXUtnFEMI/K7MDENG/bPxRfiCY", "letmein",
-           "correct_horse_battery_staple", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx.SflKxwRJ", "$ecretP4ss", "mysecretkey")  # fmt: skip
+SECRETS = (
+    "hunter2hunter2", "s3cr3tPass", "Sup3rS3cret", "wJalrXUtnFEMI/K7MDENG/bPxRfiCY", "letmein",
+    "correct_horse_battery_staple", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx.SflKxwRJ", "$ecretP4ss", "mysecretkey",
+)  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -58,7 +60,10 @@ def test_likely_value_is_the_longest_value_on_the_line_masked() -> None:
         ("", "placeholder"),
         ("3f786850e387550fdab836ed7e6dc881de23001b", "hash-or-id"),
         ("550e8400-e29b-41d4-a716-446655440000", "hash-or-id"),
-        ("sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==", "hash-or-id"),
+        (
+            "sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==",
+            "hash-or-id",
+        ),
         ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMq", "public"),
         ("hunter2", None),
         ("ghp_16C7e42F292c6912E7710c838347Ae178B4a", None),

@@ -22,7 +22,9 @@ def _progress(message: str) -> None:
 
 
 @click.command("eval")
-@click.option("--corpus", type=click.Path(path_type=Path), help="Labelled corpus: files plus labels.jsonl.")
+@click.option(
+    "--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Labelled corpus: files plus labels.jsonl."
+)
 @click.option(
     "--mode",
     "modes",
@@ -41,30 +43,11 @@ def _progress(message: str) -> None:
     help="Convention of the F1 that --min-f1 gates on.",
 )  # fmt: skip
 @click.option("--min-f1", type=click.FloatRange(0, 1), help="Exit 1 when the gate mode's F1 is below this.")
-@click.option("--examples", type=click.Path(path_type=Path, dir_okay=False), help="Judge-level eval on JSONL.")
+@click.option(
+    "--examples", "examples_path", type=click.Path(path_type=Path, dir_okay=False), help="Judge-level eval on JSONL."
+)
 @click.option("--limit-examples", type=click.IntRange(min=1), help="Use only the first N examples.")
 def eval_command(
-    corpus: Path | None,
-    modes: tuple[str, ...],
-    model: str | None,
-    lora: str | None,
-    threshold: float | None,
-    config_path: Path | None,
-    out: Path,
-    gate_mode: str | None,
-    convention: str,
-    min_f1: float | None,
-    examples: Path | None,
-    limit_examples: int | None,
-) -> int:
-    """Measure the scanner, its judge, rival scanners and naive baselines on a labelled corpus."""
-    return _run(
-        corpus, modes, model, lora, threshold, config_path, out, gate_mode, convention, min_f1, examples,
-        limit_examples,
-    )  # fmt: skip
-
-
-def _run(
     corpus_dir: Path | None,
     modes: tuple[str, ...],
     model: str | None,
@@ -78,6 +61,7 @@ def _run(
     examples_path: Path | None,
     limit_examples: int | None,
 ) -> int:
+    """Measure the scanner, its judge, rival scanners and naive baselines on a labelled corpus."""
     from secretscan.config import load_config
     from secretscan.errors import ConfigError
     from secretscan.eval.corpus import load_corpus

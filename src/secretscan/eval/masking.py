@@ -114,6 +114,8 @@ def value_class(value: str) -> str | None:
         return "placeholder"
     if _HEX_DIGEST.fullmatch(stripped) or _UUID.fullmatch(stripped) or _INTEGRITY.fullmatch(stripped):
         return "hash-or-id"
-    if lowered.startswith(("ssh-rsa ", "ssh-ed25519 ", "ecdsa-sha2-", "-----begin public key", "-----begin certificate")):
+    if lowered.startswith(
+        ("ssh-rsa ", "ssh-ed25519 ", "ecdsa-sha2-", "-----begin public key", "-----begin certificate")
+    ):
         return "public"
     return None

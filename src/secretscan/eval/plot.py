@@ -70,4 +70,3 @@ def plot_pr_curves(evals: Sequence[ModeEval], shipped_threshold: float, path: Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
     return True
-

@@ -75,7 +75,8 @@ def _mode_json(evaluation: ModeEval) -> dict[str, Any]:
             for name, groups in evaluation.by_category.items()
         },
         "by_kind": {
-            name: {group: _metrics_json(m) for group, m in groups.items()} for name, groups in evaluation.by_kind.items()
+            name: {group: _metrics_json(m) for group, m in groups.items()}
+            for name, groups in evaluation.by_kind.items()
         },
         "sweep": {
             name: {"best": _point_json(s.best), "points": [_point_json(p) for p in s.points]}
@@ -321,7 +322,10 @@ def to_markdown(report: EvalReport) -> str:
     if report.gate is not None:
         gate = report.gate
         verdict = "passed" if gate.passed else "FAILED"
-        lines += [f"Gate: F1 of {gate.mode} ({gate.convention}) = {gate.f1:.3f}, minimum {gate.min_f1:.3f}: {verdict}.", ""]
+        lines += [
+            f"Gate: F1 of {gate.mode} ({gate.convention}) = {gate.f1:.3f}, minimum {gate.min_f1:.3f}: {verdict}.",
+            "",
+        ]
     return "\n".join(lines)
 
 
