@@ -161,24 +161,28 @@ def _count_findings(name: str, output: str) -> int:
 
 def bench_tree(tree: Path, work: Path) -> list[tuple[str, float, str]]:
     files = sum(1 for p in tree.rglob("*") if p.is_file())
+    # Every tool runs from the tree's parent on a relative path: detect-secrets silently scans nothing when it is
+    # given an absolute path outside its working directory (0 results in 0.5 s CPU), which once made it look fast.
+    cwd, target = tree.parent, tree.name
     rows = []
     ours = {
         "secretscan scan (rules only)": ["--backend", "none"],
         "secretscan scan (llama-cpp judge)": [],
     }
     for name, extra in ours.items():
-        argv = [tool("secretscan"), "scan", str(tree), "--format", "json", *extra]
+        argv = [tool("secretscan"), "scan", target, "--format", "json", *extra]
         env = clean_env(SECRETSCAN_CACHE_DIR=str(work / f"tree-cache-{len(extra)}"))
-        seconds, done = timed(argv, work, env)
+        seconds, done = timed(argv, cwd, env)
         if done.returncode not in (0, 1):
             sys.exit(f"bench: {name} failed ({done.returncode}):\n{done.stderr[-2000:]}")
         stats = json.loads(done.stdout)["stats"]
         rows.append((name, seconds, f"{stats['findings']} findings, {stats['candidates']} candidates, {stats['judged']} judged"))
-    seconds, done = timed([tool("detect-secrets"), "scan", "--all-files", str(tree)], work, clean_env())
+    seconds, done = timed([tool("detect-secrets"), "scan", "--all-files", target], cwd, clean_env())
     if done.returncode != 0:
         sys.exit(f"bench: detect-secrets failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    found = sum(len(v) for v in json.loads(done.stdout)["results"].values())
-    rows.append(("detect-secrets scan --all-files", seconds, f"{found} findings"))
+    results = json.loads(done.stdout)["results"]
+    found = sum(len(v) for v in results.values())
+    rows.append(("detect-secrets scan --all-files", seconds, f"{found} findings in {len(results)} files"))
     print(f"\ntree: {tree} ({files} files), one run each")
     return rows
 
