@@ -173,3 +173,13 @@ def test_early_stopping_ends_the_run_and_keeps_the_best_checkpoint(tmp_path: Pat
     assert run["metrics"]["stopped_early"] is True
     # The best checkpoint is restored at the end: the final evaluation is the best one seen.
     assert run["metrics"]["eval_loss"] == pytest.approx(run["metrics"]["best_eval_loss"], rel=1e-4)
+
+
+def test_out_of_memory_is_recognised_on_cpu_and_gpu() -> None:
+    from secretscan.training.train import is_out_of_memory
+
+    assert is_out_of_memory(MemoryError())
+    assert is_out_of_memory(RuntimeError("[enforce fail at alloc_cpu.cpp:121] DefaultCPUAllocator: can't allocate "
+                                         "memory: you tried to allocate 34359738368 bytes."))
+    assert is_out_of_memory(RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB"))
+    assert not is_out_of_memory(RuntimeError("expected scalar type Float but found BFloat16"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +44,7 @@ class ResolvedSource:
             "location": self.location,
             "revision": self.revision,
             "sha256": self.sha256,
-            "tiny": None if self.tiny is None else self.tiny.__dict__.copy(),
+            "tiny": None if self.tiny is None else asdict(self.tiny),
         }
 
     @classmethod

@@ -25,6 +25,10 @@ from secretscan.training.resume import CHECKPOINTS_DIR, Attempt, begin_attempt, 
 from secretscan.training.runlog import RunLog, format_duration, new_log_path
 
 
+class TrainingError(SecretscanError):
+    """The run can't go on for a reason the user can fix (out of memory)."""
+
+
 @dataclass(frozen=True)
 class RunResult:
     output_dir: Path
@@ -74,8 +78,27 @@ def train(config: TrainConfig, *, fresh: bool = False, log_path: Path | None = N
     except SecretscanError as exc:
         log.line(f"error: {exc}")
         raise
+    except (MemoryError, RuntimeError) as exc:
+        if not is_out_of_memory(exc):
+            log.line(f"error: {type(exc).__name__}: {exc}")
+            raise
+        error = TrainingError(
+            "out of memory: lower training.batch_size (and raise grad_accum to keep the effective batch), "
+            "lower data.max_seq_len, or set training.gradient_checkpointing: true"
+        )
+        log.line(f"error: {error}")
+        raise error from None
+    except BaseException as exc:  # logged, so a detached run's log says how it ended
+        log.line(f"error: {type(exc).__name__}: {exc}" if str(exc) else f"error: {type(exc).__name__}")
+        raise
     finally:
         log.close()
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """torch reports a failed allocation as a RuntimeError (CPU) or torch.OutOfMemoryError (GPU, a RuntimeError)."""
+    text = str(exc).lower()
+    return isinstance(exc, MemoryError) or "out of memory" in text or "can't allocate memory" in text
 
 
 def _echo_through_bar(text: str) -> None:
