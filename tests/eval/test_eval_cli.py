@@ -51,13 +51,14 @@ def test_rules_and_naive_baselines_end_to_end(
     assert entropy["errors_by_kind"]["hash or ID flagged"] == 1
 
     rules = mode_report(out, "rules")
-    assert rules["status"] == "ok" and rules["threshold"] is None  # every rules-only finding counts
+    assert rules["status"] == "ok" and rules["threshold"] == 0.5  # the rule priors are held to the threshold
     counts = rules["metrics"]["labelled-only"]
     assert counts["tp"] + counts["fn"] == 4
     assert rules["by_category"]["labelled-only"]["stripe"]["tp"] == 1
     assert rules["by_category"]["labelled-only"]["env-lookup"]["fp"] == 0
     assert rules["by_category"]["labelled-only"]["git-sha"]["fp"] == 0
-    assert rules["sweep"] == {}
+    assert rules["sweep"]["labelled-only"]["best"]["threshold"] <= 1.0
+    assert keyword["sweep"] == {} and keyword["threshold"] is None  # a naive baseline's every hit counts
     low, high = rules["metrics"]["labelled-only"]["f1_ci95"]
     assert low <= rules["metrics"]["labelled-only"]["f1"] <= high
 

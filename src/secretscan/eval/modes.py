@@ -52,7 +52,8 @@ class ModeRun:
     mode: str
     predictions: tuple[Prediction, ...]
     seconds: float
-    # The scores are judge probabilities: the shipped threshold applies to them, and a sweep means something.
+    # The scores are our scanner's confidences (the rule's prior, folded with the judge's P(secret) when there is
+    # one): the shipped threshold applies to them, and a sweep means something. Other tools' scores are all 1.0.
     thresholded: bool
     # Our own scanner: a missed line can be traced through its candidate stage.
     ours: bool
@@ -132,7 +133,7 @@ def _run_scanner(mode: str, corpus: Corpus, config: Config, judge: Judge | None,
         mode,
         predictions,
         seconds,
-        thresholded=judge is not None,
+        thresholded=True,
         ours=True,
         detail=judge_detail(config) if judge is not None else "rules only, no judge",
         stats=asdict(result.stats),
@@ -194,7 +195,8 @@ def run_mode(mode: str, corpus: Corpus, config: Config, warn: Warn, judge: Judge
     # The corpus is what we measure: the user's exclude globs must not hide any of it.
     config = replace(config, exclude=())
     if mode == "rules":
-        return _run_scanner(mode, corpus, replace(config, backend="none"), None, warn)
+        # Like a judge mode, scan at threshold 0 and apply the threshold afterwards, so rules only gets a sweep too.
+        return _run_scanner(mode, corpus, replace(config, backend="none", threshold=0.0), None, warn)
     if is_judge_mode(mode):
         judge = judge or open_judge(mode, config, warn)
         return _run_scanner(mode, corpus, judge_config_for(mode, config), judge, warn)
