@@ -32,30 +32,30 @@ def plot_pr_curves(evals: Sequence[ModeEval], shipped_threshold: float, path: Pa
     figure = Figure(figsize=(7, 5.5), dpi=120)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    for evaluation in evals:
-        if evaluation.run.skipped:
-            continue
+    ran = [evaluation for evaluation in evals if not evaluation.run.skipped]
+    for index, evaluation in enumerate(ran):
+        mode = evaluation.run.mode
+        color = f"C{index % 10}"  # one colour per mode, for its curve and its points alike
         sweep = evaluation.sweeps.get("labelled-only")
         # Without a sweep, the mode's metrics; with one, they are those at the shipped threshold.
         own = _recall_precision(evaluation.overall["labelled-only"].counts)
         if sweep is None:
             if own is not None:
-                axes.scatter([own[0]], [own[1]], marker="s", label=evaluation.run.mode)
+                axes.scatter([own[0]], [own[1]], color=color, marker="s", label=mode)
             continue
         curve = [point for p in sweep.points if (point := _recall_precision(p.counts)) is not None]
-        (line,) = axes.plot(
-            [r for r, _ in curve], [p for _, p in curve], drawstyle="steps-post", label=f"{evaluation.run.mode} (sweep)"
+        axes.plot(
+            [r for r, _ in curve], [p for _, p in curve], color=color, drawstyle="steps-post", label=f"{mode} (sweep)"
         )
         if own is not None:
             axes.scatter(
-                [own[0]], [own[1]], color=line.get_color(), marker="o", zorder=3,
-                label=f"{evaluation.run.mode} at {shipped_threshold:.2f}",
-            )  # fmt: skip
+                [own[0]], [own[1]], color=color, marker="o", zorder=3, label=f"{mode} at {shipped_threshold:.2f}"
+            )
         best = _recall_precision(sweep.best.counts) if sweep.best is not None else None
         if sweep.best is not None and best is not None:
             axes.scatter(
-                [best[0]], [best[1]], color=line.get_color(), marker="*", s=140, zorder=3,
-                label=f"{evaluation.run.mode} best F1 at {sweep.best.threshold:.2f}",
+                [best[0]], [best[1]], color=color, marker="*", s=140, zorder=3,
+                label=f"{mode} best F1 at {sweep.best.threshold:.2f}",
             )  # fmt: skip
     if not axes.has_data():
         return False
