@@ -49,7 +49,7 @@ class Sweep:
 @dataclass(frozen=True)
 class ModeEval:
     run: ModeRun
-    threshold: float | None  # the threshold applied to the scores; None: every prediction counts
+    threshold: float | None  # the threshold applied to the scores; None: every prediction counts (other tools)
     overall: dict[str, Metrics]  # by convention
     by_category: dict[str, dict[str, Metrics]]  # convention -> label category -> metrics
     by_kind: dict[str, dict[str, Metrics]]  # convention -> file kind -> metrics
@@ -80,7 +80,7 @@ def best_by_line(predictions: Iterable[Prediction]) -> dict[LineKey, Prediction]
 
 
 def evaluate(corpus: Corpus, run: ModeRun, threshold: float, rules: Sequence[ExtraRule] = ()) -> ModeEval:
-    """`threshold` applies only to judge probabilities; other modes report every prediction they make."""
+    """`threshold` applies to our scanner's confidences; for rival tools and naive baselines every hit counts."""
     best = best_by_line(run.predictions)
     applied = threshold if run.thresholded else None
     predicted = {key for key, p in best.items() if applied is None or p.score >= applied}
