@@ -6,8 +6,15 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+import subprocess
+
 import pytest
-from conftest import git
+
+
+def git(*args: str, cwd: Path) -> str:
+    """Run real git in `cwd` without the GIT_* variables a surrounding git hook may have set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture(autouse=True)

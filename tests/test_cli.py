@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import secret_samples as samples
-from conftest import git
+from repo_helpers import git
 from repo_helpers import no_inherited_git_env, write_files  # noqa: F401 (an autouse fixture)
 
 from secretscan.cli import main

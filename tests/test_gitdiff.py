@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from conftest import git
+from repo_helpers import git
 
 from secretscan.scanner.gitdiff import DiffLine, FileDiff, parse_diff, unquote_path
 

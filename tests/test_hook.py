@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import secret_samples as samples
-from conftest import git
+from repo_helpers import git
 from repo_helpers import no_inherited_git_env, stage  # noqa: F401 (an autouse fixture)
 
 from secretscan.hooks.pre_commit import main

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import secret_samples as samples
-from conftest import git
+from repo_helpers import git
 from repo_helpers import stage
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import git
+from repo_helpers import git
 from repo_helpers import no_inherited_git_env, write_files  # noqa: F401 (an autouse fixture)
 
 from secretscan.errors import ConfigError, GitError
