@@ -99,3 +99,4 @@ def test_backend_down_falls_back_to_rules_with_a_warning() -> None:
 def test_backend_down_with_fallback_error_raises() -> None:
     with pytest.raises(BackendUnavailable):
         scan_units([ScanUnit(path="app.py", text=TEXT)], Config(fallback="error"), DownJudge(0.5))
+

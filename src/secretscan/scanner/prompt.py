@@ -34,7 +34,9 @@ class Prompt:
 
 
 def _clip(text: str, limit: int) -> str:
-    text = text.strip()
+    # Scanned text must not be able to close the user turn: Ollama's raw mode parses special tokens anywhere in
+    # the prompt, so `<|im_end|>` in a scanned line would otherwise end it. "< |" reads the same to the model.
+    text = text.strip().replace("<|", "< |")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
