@@ -110,6 +110,13 @@ def test_device_verdicts() -> None:
     assert auto.status == doctor.OK and auto.detail.startswith("cpu")
 
 
+def test_a_busy_cpu_suggests_one_thread() -> None:
+    busy = doctor.check_cpu_load(RuntimeSettings(device="cpu"), 9.1, 2)
+    assert busy.status == doctor.WARN and "load 9.1 on 2 cores" in busy.detail and "cpu_threads: 1" in busy.detail
+    assert doctor.check_cpu_load(RuntimeSettings(device="cpu", cpu_threads=1), 9.1, 2).status == doctor.OK
+    assert doctor.check_cpu_load(RuntimeSettings(device="cpu"), 0.5, 2).status == doctor.OK
+
+
 def test_disk_thresholds() -> None:
     resources = ResourceSettings(disk_warn_gb=10, disk_error_gb=3)
     where = Path("/data")

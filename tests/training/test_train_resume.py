@@ -154,7 +154,7 @@ def _copy(killed: KilledRun, target: Path) -> list[str]:
 def killed(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> KilledRun:
     folder = tmp_path_factory.mktemp("killed")
     train, val = make_data(folder / "data")
-    overrides = tiny_overrides(folder / "run", train, val)  # 8 steps, a checkpoint every 2
+    overrides = tiny_overrides(folder / "run", train, val, **{"training.max_steps": 4})  # a checkpoint every 2
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SECRETSCAN_CACHE_DIR", str(model_cache))
         process = _start(overrides, folder / "first.log")
@@ -176,12 +176,12 @@ def test_a_sigkilled_run_resumes_from_its_checkpoint(killed: KilledRun, tmp_path
     assert resume["from_step"] == str(killed.killed_at) and resume["resume_count"] == "1"
     # Training went on from the checkpoint: no step was done twice, and it finished.
     steps = [int(f["step"].split("/")[0]) for f in tagged_lines(log, "TRAIN")]
-    assert steps and steps[0] > killed.killed_at and steps[-1] == 8
+    assert steps and steps[0] > killed.killed_at and steps[-1] == 4
     run = json.loads((tmp_path / "run" / "run.json").read_text(encoding="utf-8"))
     assert run["metrics"]["resumed_from_step"] == killed.killed_at
-    assert run["metrics"]["resume_count"] == 1 and run["metrics"]["steps"] == 8
+    assert run["metrics"]["resume_count"] == 1 and run["metrics"]["steps"] == 4
     metadata = read_metadata(tmp_path / "run")
-    assert metadata is not None and metadata["last_step"] == 8 and metadata["resume_count"] == 1
+    assert metadata is not None and metadata["last_step"] == 4 and metadata["resume_count"] == 1
 
 
 def test_three_resumes_without_progress_exit_2(killed: KilledRun, tmp_path: Path, shared_cache: Path) -> None:

@@ -171,8 +171,16 @@ def test_early_stopping_ends_the_run_and_keeps_the_best_checkpoint(tmp_path: Pat
     assert result.stopped_early and result.steps == 2
     run = json.loads((result.output_dir / "run.json").read_text(encoding="utf-8"))
     assert run["metrics"]["stopped_early"] is True
-    # The best checkpoint is restored at the end: the final evaluation is the best one seen.
-    assert run["metrics"]["eval_loss"] == pytest.approx(run["metrics"]["best_eval_loss"], rel=1e-4)
+    # The best checkpoint is restored at the end, and that is the adapter saved.
+    from safetensors.torch import load_file
+
+    best = Path(run["metrics"]["best_checkpoint"])
+    assert best.parent == result.output_dir / "checkpoints"
+    saved = load_file(result.adapter_dir / "adapter_model.safetensors")
+    kept = load_file(best / "adapter_model.safetensors")
+    assert saved.keys() == kept.keys() and all(saved[k].equal(kept[k]) for k in saved)
+    evals = {int(e["step"]): float(e["eval_loss"]) for e in tagged_lines(result.log_path, "EVAL")}
+    assert result.eval_loss == pytest.approx(min(evals.values()))
 
 
 def test_out_of_memory_is_recognised_on_cpu_and_gpu() -> None:

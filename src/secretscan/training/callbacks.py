@@ -22,6 +22,8 @@ class TaggedLogCallback(TrainerCallback):
         self.show_bar = show_bar
         self.clock: EtaClock | None = None
         self.bar: Any = None
+        # Measured at the end of each step, so time spent on evaluation and saving afterwards doesn't count.
+        self.tokens_per_second: float | None = None
 
     def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
                        **kwargs: Any) -> None:
@@ -35,6 +37,7 @@ class TaggedLogCallback(TrainerCallback):
     def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
         assert self.clock is not None
         self.clock.observe(state.global_step, state.num_input_tokens_seen)
+        self.tokens_per_second = self.clock.tokens_per_second(state.global_step, state.num_input_tokens_seen)
         eta = self.clock.eta(state.global_step)
         self.bar.update(state.global_step - self.bar.n)
         if eta is not None:

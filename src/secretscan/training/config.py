@@ -200,6 +200,9 @@ class RuntimeSettings:
     # auto: flash_attention_2 on CUDA when flash-attn is installed, else sdpa.
     attention: str = "auto"
     dataloader_workers: int = 0
+    # torch CPU threads; None: torch's default (one per core). On a CPU shared with other jobs, 1 thread is several
+    # times faster than 2 that keep waiting for each other (measured: docs/training.md).
+    cpu_threads: int | None = None
 
     def __post_init__(self) -> None:
         _one_of("device", self.device, DEVICES)
@@ -211,6 +214,8 @@ class RuntimeSettings:
             raise ConfigError("flash_attention_2 needs CUDA")
         if self.dataloader_workers < 0:
             raise ConfigError("dataloader_workers must be >= 0")
+        if self.cpu_threads is not None and self.cpu_threads <= 0:
+            raise ConfigError("cpu_threads must be positive (or null for torch's default)")
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,14 @@ def check_device(runtime: RuntimeSettings, resources: ResourceSettings, info: De
     return checks
 
 
+def check_cpu_load(runtime: RuntimeSettings, load: float, cores: int) -> Check:
+    """On a busy CPU, torch's threads wait for each other: one thread was 2-4x faster than two (docs/training.md)."""
+    detail = f"load {load:.1f} on {cores} cores"
+    if load > cores and (runtime.cpu_threads is None or runtime.cpu_threads > 1):
+        return Check("cpu load", WARN, f"{detail}: the CPU is shared; runtime.cpu_threads: 1 trains faster")
+    return Check("cpu load", OK, detail)
+
+
 def nearest_existing(path: Path) -> Path:
     path = path.expanduser().absolute()
     while not path.exists() and path != path.parent:
@@ -273,7 +281,11 @@ def run_checks(config: TrainConfig | None, config_error: str | None, source: str
         return checks
     checks.append(Check("config", OK, f"{source} is valid"))
     if importlib.util.find_spec("torch") is not None:
-        checks.extend(check_device(config.runtime, config.resources, probe_device()))
+        info = probe_device()
+        checks.extend(check_device(config.runtime, config.resources, info))
+        if config.runtime.device == "cpu" or (config.runtime.device == "auto" and not info.cuda_available
+                                              and not info.mps_available):
+            checks.append(check_cpu_load(config.runtime, os.getloadavg()[0], os.cpu_count() or 1))
     run_dir = Path(config.output_dir)
     where = nearest_existing(run_dir)
     checks.append(check_disk(shutil.disk_usage(where).free, config.resources, where))

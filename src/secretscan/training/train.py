@@ -136,6 +136,19 @@ def prepare_data(data: RunData, tokenizer: Any, max_seq_len: int) -> PreparedDat
     return PreparedData(kept_train, kept_val, data.files, dropped_train + dropped_val)
 
 
+def final_eval_loss(trainer: Any, restored_best: bool) -> float:
+    """The validation loss of the weights being saved, without a second pass over the validation set when the
+    trainer already has it: the best checkpoint's (restored with early stopping), or the last step's."""
+    state = trainer.state
+    if restored_best and state.best_metric is not None:
+        return float(state.best_metric)
+    evals = [entry for entry in state.log_history if "eval_loss" in entry]
+    if not restored_best and evals and evals[-1]["step"] == state.global_step:
+        return float(evals[-1]["eval_loss"])
+    # Logged as final_loss, not as another [EVAL] line.
+    return float(trainer.evaluate(metric_key_prefix="final")["final_loss"])
+
+
 def build_trainer(config: TrainConfig, run_dir: Path, model: Any, tokenizer: Any, data: PreparedData,
                   device: str, callbacks: list[Any]) -> Any:
     """The SFTTrainer for a run: LoRA via peft, completion-only loss, cosine schedule, eval and checkpoints."""
@@ -237,6 +250,10 @@ def _run(config: TrainConfig, run_dir: Path, attempt: Attempt, log: RunLog, show
     datasets.disable_progress_bars()
     set_seed(config.training.seed)
     device = resolve_device(config.runtime.device)
+    if device == "cpu" and config.runtime.cpu_threads is not None:
+        import torch
+
+        torch.set_num_threads(config.runtime.cpu_threads)
     attention = resolve_attention(config.runtime.attention, device)
     source = resolve_source(config.model)
     log.tagged("MODEL", kind=source.kind, location=source.location or "tiny", device=device, attention=attention,
@@ -255,13 +272,10 @@ def _run(config: TrainConfig, run_dir: Path, attempt: Attempt, log: RunLog, show
                  *tracking_callbacks(config.tracking, run_dir, config.name)]
     trainer = build_trainer(config, run_dir, model, tokenizer, data, device, callbacks)
     trainer.train(resume_from_checkpoint=str(attempt.checkpoint.path) if attempt.checkpoint else None)
-    # Logged as final_loss, not as another [EVAL] line: with early stopping this is the restored best checkpoint.
-    eval_loss = float(trainer.evaluate(metric_key_prefix="final")["final_loss"])
-
     state = trainer.state
+    eval_loss = final_eval_loss(trainer, restored_best=config.training.early_stopping_patience is not None)
     train_losses = [entry["loss"] for entry in state.log_history if "loss" in entry]
-    assert progress.clock is not None
-    tokens_per_second = progress.clock.tokens_per_second(state.global_step, state.num_input_tokens_seen)
+    tokens_per_second = progress.tokens_per_second
     stopped_early = config.training.early_stopping_patience is not None and state.global_step < state.max_steps
     trainer.model.save_pretrained(run_dir / "adapter")
     tokenizer.save_pretrained(run_dir / "tokenizer")
@@ -273,7 +287,7 @@ def _run(config: TrainConfig, run_dir: Path, attempt: Attempt, log: RunLog, show
         "train_loss": train_losses[-1] if train_losses else None,
         "first_train_loss": train_losses[0] if train_losses else None,
         "eval_loss": eval_loss,
-        "best_eval_loss": state.best_metric,
+        "best_checkpoint": state.best_model_checkpoint,
         "stopped_early": stopped_early,
         "tokens_seen": state.num_input_tokens_seen,
         "tokens_per_second": tokens_per_second,
