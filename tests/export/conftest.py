@@ -51,7 +51,7 @@ def _train_lora(model: object, tokenizer: object, steps: int = 25) -> object:
         optimizer.zero_grad()
         loss = sum(
             torch.nn.functional.cross_entropy(adapted(input_ids=ids).logits[:, -1], torch.tensor([answer]))
-            for ids, answer in zip(encoded, answers)
+            for ids, answer in zip(encoded, answers, strict=True)
         )
         loss.backward()  # type: ignore[union-attr]
         optimizer.step()

@@ -45,13 +45,15 @@ def training_rows() -> list[dict[str, object]]:
 
 
 
-def write_lora(base: Path, out: Path, *, seed: int = 0, noise: float = 0.02, steer: float = -10.0) -> Path:
+def write_lora(base: Path, out: Path, *, seed: int = 0, steer: float = -10.0) -> Path:
     """A GGUF LoRA for the llama GGUF `base`, written directly with the gguf library as llama.cpp's converter lays
     one out (lora_a (rank, in), lora_b (out, rank) in numpy order; general.type adapter; adapter.lora.alpha).
 
-    Random non-zero rank-4 pairs on attn_q and attn_v of every block exercise the general path. One rank-1 pair
-    on the last block's ffn_down writes `steer` times (embedding of "yes" - embedding of "no") into the residual
-    stream, so the adapter moves the judge's verdicts decisively and a wrong merge can't hide in the noise.
+    One rank-1 pair on the last block's ffn_down: A a random unit vector, B `steer` times (embedding of "yes" -
+    embedding of "no"). It writes a large push towards one answer into the residual stream just before the output,
+    so the adapter changes the judge's verdicts decisively. (Random pairs on every layer are no good here: the
+    Q4_1 base quantizes activations at run time, the merged f16 model does not, and across 30 perturbed layers
+    that small difference grows chaotically. The tiny run's test checks many adapted tensors, exactly.)
     """
     import gguf
     import numpy as np
@@ -60,28 +62,17 @@ def write_lora(base: Path, out: Path, *, seed: int = 0, noise: float = 0.02, ste
     reader = gguf.GGUFReader(base)
     tensors = {tensor.name: tensor for tensor in reader.tensors}
     last_block = int(reader.fields["llama.block_count"].contents()) - 1
-    writer = gguf.GGUFWriter(out, "llama")
-    writer.add_type("adapter")
-    writer.add_string("adapter.type", "lora")
-    rank, alpha = 4, 4.0  # scale alpha / rank = 1
-    writer.add_float32("adapter.lora.alpha", alpha)
-    for name, tensor in tensors.items():
-        if name.endswith((".attn_q.weight", ".attn_v.weight")):
-            n_in, n_out = int(tensor.shape[0]), int(tensor.shape[1])
-            writer.add_tensor(f"{name}.lora_a", (rng.standard_normal((rank, n_in)) / np.sqrt(n_in)).astype(np.float32))
-            writer.add_tensor(f"{name}.lora_b", (rng.standard_normal((n_out, rank)) * noise).astype(np.float16))
     embedding = tensors["token_embd.weight"]
     vectors = gguf.quants.dequantize(embedding.data, embedding.tensor_type)
     yes_id, no_id = (reader.fields["tokenizer.ggml.tokens"].contents().index(word) for word in ("yes", "no"))
     down = tensors[f"blk.{last_block}.ffn_down.weight"]
     direction = rng.standard_normal((1, int(down.shape[0]))).astype(np.float32)
-    # A rank-1 pair, zero-padded to rank 4 so that its scale (alpha / rank, per pair) is 1 like the others.
-    lora_a = np.zeros((rank, int(down.shape[0])), np.float32)
-    lora_a[0] = direction / np.linalg.norm(direction)
-    lora_b = np.zeros((int(down.shape[1]), rank), np.float32)
-    lora_b[:, 0] = steer * (vectors[yes_id] - vectors[no_id])
-    writer.add_tensor(f"{down.name}.lora_a", lora_a)
-    writer.add_tensor(f"{down.name}.lora_b", lora_b)
+    writer = gguf.GGUFWriter(out, "llama")
+    writer.add_type("adapter")
+    writer.add_string("adapter.type", "lora")
+    writer.add_float32("adapter.lora.alpha", 1.0)  # scale alpha / rank = 1
+    writer.add_tensor(f"{down.name}.lora_a", direction / np.linalg.norm(direction))
+    writer.add_tensor(f"{down.name}.lora_b", (steer * (vectors[yes_id] - vectors[no_id]))[:, None].astype(np.float32))
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()

@@ -80,7 +80,8 @@ def _config_lines(run: TrainingRun) -> list[str]:
                  f"targets {', '.join(lora.get('target_modules') or [])}"),
         ("Optimisation", f"lr {training.get('lr')}, {training.get('scheduler')} schedule, "
                          f"batch {training.get('batch_size')} x {training.get('grad_accum')} accumulation, "
-                         f"epochs {training.get('epochs')}, max steps {training.get('max_steps')}, seed {training.get('seed')}"),
+                         f"epochs {training.get('epochs')}, max steps {training.get('max_steps')}, "
+                         f"seed {training.get('seed')}"),
         ("Sequence length", str(data.get("max_seq_len"))),
         ("Config profile", str(run.record.get("name") or run.name)),
     ]
@@ -116,8 +117,9 @@ def _metric_lines(run: TrainingRun, roundtrip: dict[str, Any] | None) -> list[st
         return lines
     reference = roundtrip["reference"]
     lines.append(
-        f"Held-out, threshold 0.5. HF model (float32): F1 {_percent(reference['f1'])}, AUC {_percent(reference['auc'])}. "
-        "Each exported GGUF below is run by secretscan's `llama-cpp` judge and compared with it:"
+        f"Held-out, threshold 0.5. HF model (float32): F1 {_percent(reference['f1'])}, "
+        f"AUC {_percent(reference['auc'])}. Each exported GGUF below is run by secretscan's `llama-cpp` judge "
+        "and compared with it:"
     )
     lines.append("")
     rows = [

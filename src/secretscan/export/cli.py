@@ -144,7 +144,8 @@ def card_command(run_dir: Path, folder: Path, roundtrip_file: Path | None, licen
 @click.option("--gguf", "ggufs", multiple=True, type=_existing_file, help="A merged GGUF to check (repeatable).")
 @click.option("--base", type=_existing_file, help="Base GGUF for --lora.")
 @click.option("--lora", type=_existing_file, help="A GGUF LoRA to check, applied to --base.")
-@click.option("--limit", type=click.IntRange(min=1), default=500, show_default=True, help="Use at most this many examples.")
+@click.option("--limit", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Use at most this many examples.")
 @click.option("--json", "json_out", type=_out_file, help="Also write the results here.")
 def roundtrip_command(hf_model_dir: Path, heldout: Path, ggufs: tuple[Path, ...], base: Path | None,
                       lora: Path | None, limit: int, json_out: Path | None) -> int:
@@ -167,7 +168,8 @@ def roundtrip_command(hf_model_dir: Path, heldout: Path, ggufs: tuple[Path, ...]
 @export_group.command("all")
 @click.argument("run_dir", type=_existing_dir)
 @click.option("--out", "out_dir", type=_out_dir, required=True, help="Export folder.")
-@click.option("--heldout", type=_existing_file, help="Held-out examples for the round-trip check (e.g. data/test.jsonl).")
+@click.option("--heldout", type=_existing_file,
+              help="Held-out examples for the round-trip check (e.g. data/test.jsonl).")
 @click.option("--quant", "quants", multiple=True, default=("Q4_K_M", "Q8_0"), show_default=True,
               help="Quantization to produce and check (repeatable).")
 @click.option("--limit", type=click.IntRange(min=1), default=500, show_default=True,

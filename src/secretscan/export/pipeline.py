@@ -21,12 +21,14 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from secretscan.export.card import ROUNDTRIP_FILE, sha256_file, write_card
+from secretscan.export.converter import converter_dir
 from secretscan.export.gguf import convert_to_gguf
 from secretscan.export.lora_gguf import convert_adapter
 from secretscan.export.merge import merge_adapter, save_base
@@ -76,7 +78,7 @@ class ExportResult:
     def ok(self) -> bool:
         """A merged GGUF ships, and neither the LoRA (the default shipping form) nor the model a user's
         `secretscan model build` makes from it was refused."""
-        merged = [name for name in self.shipped if name.startswith("judge-") and name.endswith(".gguf") and name != LORA_FILE]
+        merged = [n for n in self.shipped if n.startswith("judge-") and n.endswith(".gguf") and n != LORA_FILE]
         return bool(merged) and not {LORA_VARIANT, FIRST_USE_VARIANT} & set(self.refused)
 
 
@@ -103,6 +105,8 @@ def base_gguf_for(run: TrainingRun, out_dir: Path, scratch: Path, echo: Echo) ->
 
 
 def _refuse(out_dir: Path, names: Sequence[str]) -> None:
+    if not names:
+        return
     refused = out_dir / REFUSED_DIR
     refused.mkdir(exist_ok=True)
     for name in names:
@@ -132,16 +136,19 @@ def export_all(
         scratch = Path(scratch_name)
         with timings.step("merge", echo):
             merged_dir = merge_adapter(run, out_dir / MERGED_DIR)
-        with timings.step("gguf f16", echo):
-            f16 = convert_to_gguf(merged_dir, out_dir / F16_FILE, "f16")
+        # The three conversions are independent child processes that spend most of their time importing torch
+        # and reading tensors; run side by side they take about as long as the slowest one. The converters are
+        # fetched first, once, rather than by three threads at the same time.
+        converter_dir()
+        with timings.step("convert (merged, LoRA, base)", echo), ThreadPoolExecutor(max_workers=3) as pool:
+            f16_job = pool.submit(convert_to_gguf, merged_dir, out_dir / F16_FILE, "f16")
+            lora_job = pool.submit(convert_adapter, run.adapter_dir, merged_dir, out_dir / LORA_FILE)
+            base_job = pool.submit(base_gguf_for, run, out_dir, scratch, echo)
+            f16, lora, base = f16_job.result(), lora_job.result(), base_job.result()
         quantized: dict[str, Path] = {}
         for qtype in qtypes:
             with timings.step(f"quantize {qtype}", echo):
                 quantized[qtype] = quantize_gguf(f16, out_dir / quant_file(qtype), qtype)
-        with timings.step("lora-gguf", echo):
-            lora = convert_adapter(run.adapter_dir, merged_dir, out_dir / LORA_FILE)
-        with timings.step("base gguf", echo):
-            base = base_gguf_for(run, out_dir, scratch, echo)
         write_lora_manifest(lora, base)
 
         variants = [rt.Variant("f16", f16), *(rt.Variant(q, path) for q, path in quantized.items())]

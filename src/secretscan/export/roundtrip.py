@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -64,22 +65,20 @@ def load_heldout(path: Path, limit: int | None = None) -> HeldOut:
 
 def f1_at(scores: Sequence[float], labels: Sequence[bool], threshold: float = THRESHOLD) -> float | None:
     """F1 = 2TP / (2TP + FP + FN); None when there are neither positives nor predictions."""
-    tp = sum(1 for s, y in zip(scores, labels) if s >= threshold and y)
-    fp = sum(1 for s, y in zip(scores, labels) if s >= threshold and not y)
-    fn = sum(1 for s, y in zip(scores, labels) if s < threshold and y)
+    tp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= threshold and y)
+    fp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= threshold and not y)
+    fn = sum(1 for s, y in zip(scores, labels, strict=True) if s < threshold and y)
     denominator = 2 * tp + fp + fn
     return 2 * tp / denominator if denominator else None
 
 
 def roc_auc(scores: Sequence[float], labels: Sequence[bool]) -> float | None:
     """P(score of a random positive > score of a random negative), ties counting half; None without both."""
-    positives = [s for s, y in zip(scores, labels) if y]
-    negatives = [s for s, y in zip(scores, labels) if not y]
+    positives = [s for s, y in zip(scores, labels, strict=True) if y]
+    negatives = [s for s, y in zip(scores, labels, strict=True) if not y]
     if not positives or not negatives:
         return None
     ranked = sorted(negatives)
-    from bisect import bisect_left, bisect_right
-
     wins = 0.0
     for score in positives:
         below = bisect_left(ranked, score)
@@ -129,7 +128,9 @@ def refusal_reason(variant: str, agreement: float, f1_drop: float, auc_drop: flo
     if auc_drop > MAX_METRIC_DROP:
         reasons.append(f"AUC drops {100 * auc_drop:.1f} points (limit {100 * MAX_METRIC_DROP:.0f})")
     if variant.lower() in NEAR_LOSSLESS and agreement < MIN_AGREEMENT:
-        reasons.append(f"agrees with the HF model on {100 * agreement:.1f}% of verdicts (needs {100 * MIN_AGREEMENT:.0f}%)")
+        reasons.append(
+            f"agrees with the HF model on {100 * agreement:.1f}% of verdicts (needs {100 * MIN_AGREEMENT:.0f}%)"
+        )
     return "; ".join(reasons) or None
 
 
@@ -137,8 +138,8 @@ def compare(reference: Scored, candidate: Scored, labels: Sequence[bool], varian
     """How well `candidate` (a GGUF) retains `reference` (the HF model) on the labelled examples."""
     if len(reference.scores) != len(candidate.scores) or len(labels) != len(reference.scores):
         raise ValueError("scores and labels differ in length")
-    agree = sum(1 for a, b in zip(reference.scores, candidate.scores) if (a >= THRESHOLD) == (b >= THRESHOLD))
-    agreement = agree / len(labels)
+    pairs = list(zip(reference.scores, candidate.scores, strict=True))
+    agreement = sum(1 for a, b in pairs if (a >= THRESHOLD) == (b >= THRESHOLD)) / len(pairs)
     f1, auc = f1_at(candidate.scores, labels), roc_auc(candidate.scores, labels)
     f1_drop = _drop(f1_at(reference.scores, labels), f1)
     auc_drop = _drop(roc_auc(reference.scores, labels), auc)
@@ -146,7 +147,7 @@ def compare(reference: Scored, candidate: Scored, labels: Sequence[bool], varian
         variant=variant,
         file=file,
         agreement=agreement,
-        max_score_gap=max(abs(a - b) for a, b in zip(reference.scores, candidate.scores)),
+        max_score_gap=max(abs(a - b) for a, b in pairs),
         f1=f1,
         auc=auc,
         f1_drop=f1_drop,

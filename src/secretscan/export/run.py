@@ -70,7 +70,8 @@ def load_run(root: Path) -> TrainingRun:
         record = json.loads(run_json.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot read {run_json}: {exc}") from None
-    if not isinstance(record, dict) or not isinstance(record.get("base_model"), dict) or "kind" not in record["base_model"]:
+    base = record.get("base_model") if isinstance(record, dict) else None
+    if not isinstance(base, dict) or "kind" not in base:
         raise ModelError(f"{run_json} does not record the base model (base_model.kind)")
     run = TrainingRun(root=root, record=record)
     if not (run.adapter_dir / "adapter_config.json").is_file():
