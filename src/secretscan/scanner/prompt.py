@@ -36,7 +36,7 @@ class Prompt:
 def _clip(text: str, limit: int) -> str:
     # Scanned text must not be able to close the user turn: Ollama's raw mode parses special tokens anywhere in
     # the prompt, so `<|im_end|>` in a scanned line would otherwise end it. "< |" reads the same to the model.
-    text = text.strip().replace("<|", "< |")
+    text = text.replace("<|", "< |")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -47,12 +47,13 @@ def build_prompt(candidate: Candidate, context_lines: int = 0) -> Prompt:
         before = candidate.context_before[-context_lines:]
         after = candidate.context_after[:context_lines]
         for line in before:
-            parts.append(f"before: {_clip(line, MAX_LINE_CHARS)}")
-        parts.append(f"line: {_clip(candidate.line_text, MAX_LINE_CHARS)}")
+            parts.append(f"before: {_clip(line.strip(), MAX_LINE_CHARS)}")
+        parts.append(f"line: {_clip(candidate.line_text.strip(), MAX_LINE_CHARS)}")
         for line in after:
-            parts.append(f"after: {_clip(line, MAX_LINE_CHARS)}")
+            parts.append(f"after: {_clip(line.strip(), MAX_LINE_CHARS)}")
     else:
-        parts.append(f"line: {_clip(candidate.line_text, MAX_LINE_CHARS)}")
+        parts.append(f"line: {_clip(candidate.line_text.strip(), MAX_LINE_CHARS)}")
+    # The value verbatim (a trailing space can be part of a password); lines lose their indentation.
     parts.append(f"value: {_clip(candidate.secret, MAX_VALUE_CHARS)}")
     return Prompt(system=SYSTEM_PROMPT, user="\n".join(parts))
 
