@@ -107,7 +107,7 @@ def test_model_card_describes_base_data_config_metrics_and_limits(tiny_export: P
                     "## Intended use and limitations"):
         assert heading in card
     assert "tiny randomly initialised Llama" in card
-    assert "r 8, alpha 16" in card
+    assert "r 8, alpha 16, dropout 0.0, targets q_proj" in card
     assert "held-out (round-trip check): 8 examples" in card
     for variant in ("| f16 |", "| Q8_0 |", "| Q4_K_M |", "| lora |", "| first-use |"):
         assert variant in card
@@ -119,3 +119,30 @@ def test_lora_manifest_names_the_base_it_applies_to(tiny_export: Path) -> None:
     assert manifest["base_file"] == "base-f16.gguf"
     for key, name in (("base_sha256", "base-f16.gguf"), ("adapter_sha256", "judge-lora.gguf")):
         assert manifest[key] == hashlib.sha256((tiny_export / name).read_bytes()).hexdigest()
+
+
+def test_roundtrip_command_refuses_a_model_that_lost_the_fine_tune(
+    tiny_export: Path, tiny_run: Path, heldout_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The base GGUF without the adapter stands in for a quantization that rounded the fine-tune away."""
+    from secretscan.training.cli import main
+
+    report = tmp_path / "roundtrip.json"
+    args = ["export", "roundtrip", str(tiny_export / "merged"), "--heldout", str(heldout_file),
+            "--gguf", str(tiny_export / "judge-q8_0.gguf"), "--gguf", str(tiny_export / "base-f16.gguf"),
+            "--base", str(tiny_export / "base-f16.gguf"), "--lora", str(tiny_export / "judge-lora.gguf"),
+            "--json", str(report)]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "base-f16" in out and "REFUSED: F1 drops" in out
+    variants = {v["variant"]: v for v in json.loads(report.read_text())["variants"]}
+    assert variants["judge-q8_0"]["refused"] is None and variants["lora"]["refused"] is None
+    assert variants["base-f16"]["refused"].startswith("F1 drops")
+
+    folder = tmp_path / "bundle"
+    folder.mkdir()
+    (folder / "judge-q8_0.gguf").write_bytes((tiny_export / "judge-q8_0.gguf").read_bytes())
+    assert main(["export", "card", str(tiny_run), str(folder), "--roundtrip", str(report)]) == 0
+    card = (folder / "README.md").read_text()
+    assert "| base-f16 | base-f16.gguf |" in card and "refused: F1 drops" in card
+    assert set(json.loads((folder / "artifacts.json").read_text())["files"]) == {"judge-q8_0.gguf", "README.md"}

@@ -210,3 +210,20 @@ def test_cli_modelfile(smollm2_gguf: Path, tmp_path: Path, capsys: pytest.Captur
     assert main(["export", "modelfile", "--model", str(smollm2_gguf), "--out", str(out)]) == 0
     assert parse_modelfile(out.read_text())[0].argument == str(smollm2_gguf.resolve())
     assert "ollama create secretscan-judge -f" in capsys.readouterr().out
+
+
+def test_export_folder_must_be_new_or_a_previous_export(tmp_path: Path) -> None:
+    from secretscan.export.pipeline import prepare_out_dir
+
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "todo.txt").write_text("keep me")
+    with pytest.raises(ModelError, match="not empty and holds no previous export"):
+        prepare_out_dir(mine, print)
+    assert (mine / "todo.txt").read_text() == "keep me"
+    previous = tmp_path / "export"
+    (previous / "refused").mkdir(parents=True)
+    (previous / "artifacts.json").write_text("{}")
+    (previous / "judge-q6_k.gguf").write_bytes(b"old")
+    prepare_out_dir(previous, print)
+    assert previous.is_dir() and not any(previous.iterdir())

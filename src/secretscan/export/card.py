@@ -14,6 +14,8 @@ from secretscan.export.run import TrainingRun
 CARD_FILE = "README.md"
 ARTIFACTS_FILE = "artifacts.json"
 ROUNDTRIP_FILE = "roundtrip.json"
+# What the round trip refused; kept for inspection, never listed as something the export ships.
+REFUSED_DIR = "refused"
 ARTIFACTS_FORMAT = 1
 
 
@@ -70,20 +72,27 @@ def _percent(value: Any) -> str:
     return "n/a" if value is None else f"{100 * float(value):.1f}"
 
 
+def _settings(section: dict[str, Any], names: Sequence[tuple[str, str]]) -> str:
+    """`label value` for each setting the run recorded; the others are left out rather than shown as None."""
+    parts = []
+    for key, label in names:
+        value = section.get(key)
+        if value is None or value == []:
+            continue
+        parts.append(f"{label} {', '.join(map(str, value)) if isinstance(value, list) else value}")
+    return ", ".join(parts) or "not recorded"
+
+
 def _config_lines(run: TrainingRun) -> list[str]:
     config = run.record.get("config") or {}
-    lora = config.get("lora") or {}
-    training = config.get("training") or {}
-    data = config.get("data") or {}
     rows = [
-        ("LoRA", f"r {lora.get('r')}, alpha {lora.get('alpha')}, dropout {lora.get('dropout')}, "
-                 f"targets {', '.join(lora.get('target_modules') or [])}"),
-        ("Optimisation", f"lr {training.get('lr')}, {training.get('scheduler')} schedule, "
-                         f"batch {training.get('batch_size')} x {training.get('grad_accum')} accumulation, "
-                         f"epochs {training.get('epochs')}, max steps {training.get('max_steps')}, "
-                         f"seed {training.get('seed')}"),
-        ("Sequence length", str(data.get("max_seq_len"))),
-        ("Config profile", str(run.record.get("name") or run.name)),
+        ("LoRA", _settings(config.get("lora") or {}, (
+            ("r", "r"), ("alpha", "alpha"), ("dropout", "dropout"), ("target_modules", "targets")))),
+        ("Optimisation", _settings(config.get("training") or {}, (
+            ("lr", "lr"), ("scheduler", "schedule"), ("batch_size", "batch"), ("grad_accum", "accumulation"),
+            ("epochs", "epochs"), ("max_steps", "max steps"), ("seed", "seed")))),
+        ("Data", _settings(config.get("data") or {}, (("max_seq_len", "max sequence length"),))),
+        ("Run", str(run.record.get("name") or run.name)),
     ]
     return _table(("Setting", "Value"), rows)
 
@@ -107,11 +116,9 @@ def _data_lines(run: TrainingRun, heldout: dict[str, Any] | None) -> list[str]:
 
 def _metric_lines(run: TrainingRun, roundtrip: dict[str, Any] | None) -> list[str]:
     metrics = run.metrics
-    lines = [
-        f"Training: {metrics.get('steps')} steps, final train loss {metrics.get('train_loss')}, "
-        f"validation loss {metrics.get('eval_loss')}.",
-        "",
-    ]
+    recorded = _settings(metrics, (("steps", "steps"), ("train_loss", "final train loss"),
+                                   ("eval_loss", "validation loss"), ("wall_seconds", "seconds")))
+    lines = [f"Training: {recorded}.", ""]
     if not roundtrip:
         lines.append("No round-trip check was run for this export.")
         return lines
@@ -217,9 +224,7 @@ def write_card(
 ) -> tuple[Path, Path]:
     """Write README.md, then artifacts.json over everything in `folder` (the card included)."""
     folder.mkdir(parents=True, exist_ok=True)
-    listed = sorted(
-        p.relative_to(folder).as_posix() for p in folder.iterdir() if p.name not in (CARD_FILE, ARTIFACTS_FILE)
-    )
+    listed = sorted(p.name for p in folder.iterdir() if p.name not in (CARD_FILE, ARTIFACTS_FILE, REFUSED_DIR))
     card = folder / CARD_FILE
     card.write_text(render_card(run, listed, roundtrip, license_text), encoding="utf-8")
     artifacts = folder / ARTIFACTS_FILE

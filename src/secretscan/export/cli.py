@@ -146,7 +146,7 @@ def card_command(run_dir: Path, folder: Path, roundtrip_file: Path | None, licen
 @click.option("--lora", type=_existing_file, help="A GGUF LoRA to check, applied to --base.")
 @click.option("--limit", type=click.IntRange(min=1), default=500, show_default=True,
               help="Use at most this many examples.")
-@click.option("--json", "json_out", type=_out_file, help="Also write the results here.")
+@click.option("--json", "json_out", type=_out_file, help="Also write the results here (for `export card --roundtrip`).")
 def roundtrip_command(hf_model_dir: Path, heldout: Path, ggufs: tuple[Path, ...], base: Path | None,
                       lora: Path | None, limit: int, json_out: Path | None) -> int:
     """Check exported GGUFs against the HF model they came from; exit 1 if any would be refused."""
@@ -159,9 +159,11 @@ def roundtrip_command(hf_model_dir: Path, heldout: Path, ggufs: tuple[Path, ...]
         variants.append(rt.Variant("lora", base, lora))
     if not variants:
         raise click.UsageError("give at least one --gguf, or --base with --lora")
-    _, results = rt.check_variants(hf_model_dir, variants, rt.load_heldout(heldout, limit), click.echo)
+    examples = rt.load_heldout(heldout, limit)
+    reference, results = rt.check_variants(hf_model_dir, variants, examples, click.echo)
     if json_out is not None:
-        json_out.write_text(json.dumps([r.as_dict() for r in results], indent=2) + "\n", encoding="utf-8")
+        document = rt.report(heldout, examples, reference, results)
+        json_out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return EXIT_FINDINGS if any(r.refused for r in results) else EXIT_CLEAN
 
 

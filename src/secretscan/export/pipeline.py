@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secretscan.export.card import ROUNDTRIP_FILE, sha256_file, write_card
+from secretscan.errors import ModelError
+from secretscan.export.card import ARTIFACTS_FILE, REFUSED_DIR, ROUNDTRIP_FILE, sha256_file, write_card
 from secretscan.export.converter import converter_dir
 from secretscan.export.gguf import convert_to_gguf
 from secretscan.export.lora_gguf import convert_adapter
@@ -37,7 +38,6 @@ from secretscan.export.quantize import DEFAULT_QUANTS, quant_type, quantize_gguf
 from secretscan.export.run import TrainingRun, load_run
 
 MERGED_DIR = "merged"
-REFUSED_DIR = "refused"
 F16_FILE = "judge-f16.gguf"
 LORA_FILE = "judge-lora.gguf"
 LORA_MANIFEST = "judge-lora.json"
@@ -115,6 +115,17 @@ def _refuse(out_dir: Path, names: Sequence[str]) -> None:
             shutil.move(str(source), str(refused / name))
 
 
+def prepare_out_dir(out_dir: Path, echo: Echo) -> None:
+    """An empty export folder. A previous export there is replaced whole, so no stale file (a quantization not
+    asked for this time, an old refusal) gets hashed into the new artifacts.json; any other content is an error."""
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        if not (out_dir / ARTIFACTS_FILE).is_file():
+            raise ModelError(f"{out_dir} is not empty and holds no previous export; choose a new --out folder")
+        echo(f"replacing the previous export in {out_dir}")
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
 def export_all(
     run_dir: Path,
     out_dir: Path,
@@ -130,7 +141,7 @@ def export_all(
 
     run = load_run(run_dir)
     qtypes = list(dict.fromkeys(quant_type(q) for q in quants))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_out_dir(out_dir, echo)
     timings = Timings()
     with tempfile.TemporaryDirectory(prefix="secretscan-export-") as scratch_name:
         scratch = Path(scratch_name)
@@ -163,15 +174,7 @@ def export_all(
             echo(f"round trip on {len(examples.labels)} held-out examples ({sum(examples.labels)} real secrets)")
             with timings.step("round trip", echo):
                 reference, results = rt.check_variants(merged_dir, variants, examples, echo)
-            roundtrip = {
-                "heldout": {"path": str(heldout), "examples": len(examples.labels), "positives": sum(examples.labels)},
-                "reference": {
-                    "f1": rt.f1_at(reference.scores, examples.labels),
-                    "auc": rt.roc_auc(reference.scores, examples.labels),
-                    "seconds_per_example": reference.seconds_per_example,
-                },
-                "variants": [result.as_dict() for result in results],
-            }
+            roundtrip = rt.report(heldout, examples, reference, results)
             refused = {result.variant: result.refused for result in results if result.refused}
             files_of = {variant.name: variant for variant in variants}
             _refuse(out_dir, [

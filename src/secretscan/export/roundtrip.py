@@ -223,6 +223,19 @@ def check_variants(
     return reference, results
 
 
+def report(heldout_path: Path, heldout: HeldOut, reference: Scored, results: Sequence[Retention]) -> dict[str, Any]:
+    """roundtrip.json: what was checked, the HF model's own figures, and every variant's."""
+    return {
+        "heldout": {"path": str(heldout_path), "examples": len(heldout.labels), "positives": sum(heldout.labels)},
+        "reference": {
+            "f1": f1_at(reference.scores, heldout.labels),
+            "auc": roc_auc(reference.scores, heldout.labels),
+            "seconds_per_example": reference.seconds_per_example,
+        },
+        "variants": [result.as_dict() for result in results],
+    }
+
+
 def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}"
 
