@@ -30,14 +30,17 @@ def test_bundle_has_every_artifact_and_nothing_was_refused(tiny_export: Path) ->
 def test_artifacts_json_hashes_every_file(tiny_export: Path) -> None:
     document = json.loads((tiny_export / "artifacts.json").read_text())
     on_disk = {
-        p.relative_to(tiny_export).as_posix() for p in tiny_export.rglob("*") if p.is_file() and p.name != "artifacts.json"
+        p.relative_to(tiny_export).as_posix()
+        for p in tiny_export.rglob("*")
+        if p.is_file() and p.name != "artifacts.json"
     }
     assert set(document["files"]) == on_disk
     for name, entry in document["files"].items():
         data = (tiny_export / name).read_bytes()
         assert entry == {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
     assert document["run"]["base_model"]["kind"] == "tiny"
-    assert set(document["timings_seconds"]) >= {"merge", "convert (merged, LoRA, base)", "quantize Q4_K_M", "quantize Q8_0", "round trip"}
+    steps = {"merge", "convert (merged, LoRA, base)", "quantize Q4_K_M", "quantize Q8_0", "round trip"}
+    assert steps <= set(document["timings_seconds"])
 
 
 def test_round_trip_agrees_with_the_hf_model(tiny_export: Path) -> None:
@@ -68,7 +71,8 @@ def test_gguf_gives_the_hf_models_top_label_on_the_test_prompts(tiny_export: Pat
     with torch.inference_mode():
         hf_says_yes = []
         for prompt in prompts:
-            logits = model(tokenizer(render_chat(prompt), add_special_tokens=False, return_tensors="pt").input_ids).logits
+            ids = tokenizer(render_chat(prompt), add_special_tokens=False, return_tensors="pt").input_ids
+            logits = model(ids).logits
             hf_says_yes.append(bool(logits[0, -1, yes] > logits[0, -1, no]))
     assert True in hf_says_yes and False in hf_says_yes
     for model_file, lora in (("judge-q8_0.gguf", None), ("judge-f16.gguf", None), ("base-f16.gguf", "judge-lora.gguf")):

@@ -14,7 +14,7 @@ from secretscan.errors import ModelError
 from secretscan.export import roundtrip as rt
 from secretscan.export.converter import ENV_OVERRIDE, NEEDED, converter_dir, extract_converters
 from secretscan.export.lora_gguf import check_adapter_config
-from secretscan.export.modelfile import ollama_template, parse_modelfile, render_modelfile
+from secretscan.export.modelfile import Directive, ollama_template, parse_modelfile, render_modelfile
 from secretscan.export.quantize import quant_type, quantize_gguf
 from secretscan.export.run import load_run
 from secretscan.scanner.prompt import Prompt, render_chat
@@ -76,7 +76,8 @@ def test_load_heldout(tmp_path: Path) -> None:
 
 def test_modelfile_template_is_our_chat_format(tmp_path: Path) -> None:
     prompt = Prompt(system="sys", user="path: a.py\nvalue: x")
-    assert ollama_template().replace("{{ .System }}", "sys").replace("{{ .Prompt }}", prompt.user) == render_chat(prompt)
+    rendered = ollama_template().replace("{{ .System }}", "sys").replace("{{ .Prompt }}", prompt.user)
+    assert rendered == render_chat(prompt)
     text = render_modelfile(tmp_path / "m.gguf", tmp_path, tmp_path / "sub" / "a.gguf", "Apache-2.0")
     parsed = parse_modelfile(text)
     assert [(d.command, d.argument) for d in parsed if d.command in ("FROM", "ADAPTER", "LICENSE")] == [
@@ -87,17 +88,11 @@ def test_modelfile_template_is_our_chat_format(tmp_path: Path) -> None:
 
 def test_modelfile_parser_rejects_what_ollama_rejects() -> None:
     assert parse_modelfile('# c\nfrom ./x.gguf\nsystem """a\nb"""\n') == [
-        rt_directive("FROM", "./x.gguf"), rt_directive("SYSTEM", "a\nb")]
+        Directive("FROM", "./x.gguf"), Directive("SYSTEM", "a\nb")]
     with pytest.raises(ValueError, match="unknown Modelfile command"):
         parse_modelfile("FROMM x\n")
     with pytest.raises(ValueError, match="unterminated"):
         parse_modelfile('TEMPLATE """never closed\n')
-
-
-def rt_directive(command: str, argument: str) -> object:
-    from secretscan.export.modelfile import Directive
-
-    return Directive(command, argument)
 
 
 def test_quantize_errors(tmp_path: Path) -> None:
@@ -176,7 +171,9 @@ def test_load_run_names_what_is_missing(tmp_path: Path) -> None:
     assert load_run(tmp_path).base_kind == "tiny"
 
 
-def test_merge_refuses_a_base_gguf_that_changed_since_training(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_merge_refuses_a_base_gguf_that_changed_since_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pytest.importorskip("peft")
     base = tmp_path / "base.gguf"
     base.write_bytes(b"GGUF other weights")
@@ -227,3 +224,13 @@ def test_export_folder_must_be_new_or_a_previous_export(tmp_path: Path) -> None:
     (previous / "judge-q6_k.gguf").write_bytes(b"old")
     prepare_out_dir(previous, print)
     assert previous.is_dir() and not any(previous.iterdir())
+
+
+def test_export_result_fails_when_what_ships_by_default_was_refused(tmp_path: Path) -> None:
+    from secretscan.export.pipeline import ExportResult
+
+    shipped = ("judge-f16.gguf", "judge-lora.gguf", "judge-q8_0.gguf", "README.md")
+    assert ExportResult(tmp_path, shipped, {"Q4_K_M": "AUC drops 3.0 points"}, True, {}).ok
+    assert not ExportResult(tmp_path, shipped, {"lora": "F1 drops 2.0 points"}, True, {}).ok
+    assert not ExportResult(tmp_path, shipped, {"first-use": "F1 drops 2.0 points"}, True, {}).ok
+    assert not ExportResult(tmp_path, ("judge-lora.gguf", "README.md"), {}, True, {}).ok

@@ -156,6 +156,9 @@ def test_missing_or_unreadable_inputs_are_model_errors(tmp_path: Path) -> None:
         build_merged_model(base, junk, tmp_path / "out")
     with pytest.raises(ModelError, match="must be one of f16, q8_0"):
         build_merged_model(base, base, tmp_path, outtype="q4_1")
+    adapter = _tiny_gguf(tmp_path / "adapter.gguf", general_type="adapter", lora_for="blk.0.attn_q.weight")
+    with pytest.raises(ModelError, match="adapter.gguf is a LoRA adapter, not a base model"):
+        build_merged_model(adapter, adapter, tmp_path / "out")
 
 
 def test_merge_imports_no_torch(tmp_path: Path) -> None:

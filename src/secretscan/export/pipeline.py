@@ -141,6 +141,8 @@ def export_all(
 
     run = load_run(run_dir)
     qtypes = list(dict.fromkeys(quant_type(q) for q in quants))
+    # Read the held-out examples first: a bad file should fail now, not after minutes of conversion.
+    examples = rt.load_heldout(heldout, limit) if heldout is not None else None
     prepare_out_dir(out_dir, echo)
     timings = Timings()
     with tempfile.TemporaryDirectory(prefix="secretscan-export-") as scratch_name:
@@ -166,11 +168,10 @@ def export_all(
         variants.append(rt.Variant(LORA_VARIANT, base, lora))
         roundtrip: dict[str, Any] | None = None
         refused: dict[str, str] = {}
-        if heldout is not None:
+        if heldout is not None and examples is not None:
             with timings.step("first-use merge (numpy)", echo):
                 first_use = build_merged_model(base, lora, scratch / "first-use")
             variants.append(rt.Variant(FIRST_USE_VARIANT, first_use))
-            examples = rt.load_heldout(heldout, limit)
             echo(f"round trip on {len(examples.labels)} held-out examples ({sum(examples.labels)} real secrets)")
             with timings.step("round trip", echo):
                 reference, results = rt.check_variants(merged_dir, variants, examples, echo)

@@ -161,6 +161,8 @@ def merge_lora_into_gguf(base_path: Path, adapter_path: Path, out_path: Path, ou
     base = _open_gguf(base_path, "base model")
     adapter = _open_gguf(adapter_path, "LoRA adapter")
     pairs, alpha = read_lora_pairs(adapter, adapter_path)
+    if _string_field(base, "general.type") == "adapter":
+        raise ModelError(f"{base_path} is a LoRA adapter, not a base model")
     architecture = _string_field(base, Keys.General.ARCHITECTURE)
     if architecture is None:
         raise ModelError(f"{base_path} has no general.architecture")
