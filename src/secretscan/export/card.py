@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from secretscan import __version__
+from secretscan.export.roundtrip import percent
 from secretscan.export.run import TrainingRun
+from secretscan.inference.models import file_sha256
 
 CARD_FILE = "README.md"
 ARTIFACTS_FILE = "artifacts.json"
@@ -17,14 +18,6 @@ ROUNDTRIP_FILE = "roundtrip.json"
 # What the round trip refused; kept for inspection, never listed as something the export ships.
 REFUSED_DIR = "refused"
 ARTIFACTS_FORMAT = 1
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def gguf_license(path: Path) -> str | None:
@@ -66,10 +59,6 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines.extend("| " + " | ".join(row) + " |" for row in rows)
     return lines
-
-
-def _percent(value: Any) -> str:
-    return "n/a" if value is None else f"{100 * float(value):.1f}"
 
 
 def _settings(section: dict[str, Any], names: Sequence[tuple[str, str]]) -> str:
@@ -124,14 +113,14 @@ def _metric_lines(run: TrainingRun, roundtrip: dict[str, Any] | None) -> list[st
         return lines
     reference = roundtrip["reference"]
     lines.append(
-        f"Held-out, threshold 0.5. HF model (float32): F1 {_percent(reference['f1'])}, "
-        f"AUC {_percent(reference['auc'])}. Each exported GGUF below is run by secretscan's `llama-cpp` judge "
+        f"Held-out, threshold 0.5. HF model (float32): F1 {percent(reference['f1'])}, "
+        f"AUC {percent(reference['auc'])}. Each exported GGUF below is run by secretscan's `llama-cpp` judge "
         "and compared with it:"
     )
     lines.append("")
     rows = [
         (
-            r["variant"], r["file"], _percent(r["agreement"]), _percent(r["f1"]), _percent(r["auc"]),
+            r["variant"], r["file"], percent(r["agreement"]), percent(r["f1"]), percent(r["auc"]),
             f"{1000 * r['seconds_per_example']:.0f}", "refused: " + r["refused"] if r["refused"] else "shipped",
         )
         for r in roundtrip["variants"]
@@ -211,7 +200,7 @@ def artifact_entries(folder: Path) -> dict[str, dict[str, Any]]:
         relative = path.relative_to(folder).as_posix()
         if relative == ARTIFACTS_FILE:
             continue
-        entries[relative] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+        entries[relative] = {"sha256": file_sha256(path), "bytes": path.stat().st_size}
     return entries
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from secretscan.errors import ModelError
-from secretscan.export.card import ARTIFACTS_FILE, REFUSED_DIR, ROUNDTRIP_FILE, sha256_file, write_card
+from secretscan.export.card import ARTIFACTS_FILE, REFUSED_DIR, ROUNDTRIP_FILE, write_card
 from secretscan.export.converter import converter_dir
 from secretscan.export.gguf import convert_to_gguf
 from secretscan.export.lora_gguf import convert_adapter
@@ -84,12 +84,12 @@ class ExportResult:
 
 def write_lora_manifest(lora: Path, base: Path) -> Path:
     """judge-lora.json: which base the adapter applies to, and both hashes (spares a scan from hashing them)."""
-    from secretscan.inference.models import MANIFEST_ADAPTER_SHA256, MANIFEST_BASE_SHA256
+    from secretscan.inference.models import MANIFEST_ADAPTER_SHA256, MANIFEST_BASE_SHA256, file_sha256
 
     manifest = lora.with_suffix(".json")
     document = {
-        MANIFEST_BASE_SHA256: sha256_file(base),
-        MANIFEST_ADAPTER_SHA256: sha256_file(lora),
+        MANIFEST_BASE_SHA256: file_sha256(base),
+        MANIFEST_ADAPTER_SHA256: file_sha256(lora),
         "base_file": base.name,
     }
     manifest.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

@@ -64,12 +64,10 @@ def load_heldout(path: Path, limit: int | None = None) -> HeldOut:
 
 
 def f1_at(scores: Sequence[float], labels: Sequence[bool], threshold: float = THRESHOLD) -> float | None:
-    """F1 = 2TP / (2TP + FP + FN); None when there are neither positives nor predictions."""
-    tp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= threshold and y)
-    fp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= threshold and not y)
-    fn = sum(1 for s, y in zip(scores, labels, strict=True) if s < threshold and y)
-    denominator = 2 * tp + fp + fn
-    return 2 * tp / denominator if denominator else None
+    """F1 at `threshold` (secretscan eval's definition); None when there are neither positives nor predictions."""
+    from secretscan.eval.metrics import counts_at
+
+    return counts_at(zip(scores, labels, strict=True), threshold).f1
 
 
 def roc_auc(scores: Sequence[float], labels: Sequence[bool]) -> float | None:
@@ -236,14 +234,15 @@ def report(heldout_path: Path, heldout: HeldOut, reference: Scored, results: Seq
     }
 
 
-def _percent(value: float | None) -> str:
+def percent(value: float | None) -> str:
+    """A 0-1 figure as percent with one decimal, or n/a."""
     return "n/a" if value is None else f"{100 * value:.1f}"
 
 
 def describe(result: Retention) -> str:
     verdict = f"REFUSED: {result.refused}" if result.refused else "ok"
     return (
-        f"{result.variant:<10} agreement {100 * result.agreement:.1f}%  F1 {_percent(result.f1)}  "
-        f"AUC {_percent(result.auc)}  (drops {100 * result.f1_drop:+.1f} / {100 * result.auc_drop:+.1f} points)  "
+        f"{result.variant:<10} agreement {100 * result.agreement:.1f}%  F1 {percent(result.f1)}  "
+        f"AUC {percent(result.auc)}  (drops {100 * result.f1_drop:+.1f} / {100 * result.auc_drop:+.1f} points)  "
         f"{1000 * result.seconds_per_example:.0f} ms/example  {verdict}"
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
+from math import prod
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -155,7 +156,8 @@ def _merged_weight(tensor: ReaderTensor, pair: LoraPair, alpha: float, outtype: 
 
 def merge_lora_into_gguf(base_path: Path, adapter_path: Path, out_path: Path, outtype: str = "f16") -> None:
     """Write base + adapter to `out_path`, copying every metadata and tokenizer key of the base."""
-    from gguf import GGUFValueType, GGUFWriter, Keys, LlamaFileType
+    import numpy as np
+    from gguf import GGMLQuantizationType, GGUFValueType, GGUFWriter, Keys, LlamaFileType
     from gguf.quants import quant_shape_to_byte_shape
 
     base = _open_gguf(base_path, "base model")
@@ -195,11 +197,11 @@ def merge_lora_into_gguf(base_path: Path, adapter_path: Path, out_path: Path, ou
             continue
         shape = tuple(int(n) for n in reversed(tensor.shape.tolist()))
         kind = _merged_type(outtype, shape)
-        if kind.name == "F16":
-            writer.add_tensor_info(tensor.name, shape, _np_dtype("float16"), 2 * _count(shape), raw_dtype=kind)
+        if kind == GGMLQuantizationType.F16:
+            writer.add_tensor_info(tensor.name, shape, np.dtype(np.float16), 2 * prod(shape), raw_dtype=kind)
         else:
             byte_shape = quant_shape_to_byte_shape(shape, kind)
-            writer.add_tensor_info(tensor.name, byte_shape, _np_dtype("uint8"), _count(byte_shape), raw_dtype=kind)
+            writer.add_tensor_info(tensor.name, byte_shape, np.dtype(np.uint8), prod(byte_shape), raw_dtype=kind)
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_ti_data_to_file()
@@ -208,16 +210,3 @@ def merge_lora_into_gguf(base_path: Path, adapter_path: Path, out_path: Path, ou
         data = tensor.data if pair is None else _merged_weight(tensor, pair, alpha, outtype, adapter_path)
         writer.write_tensor_data(data)
     writer.close()
-
-
-def _np_dtype(name: str) -> np.dtype:
-    import numpy as np
-
-    return np.dtype(name)
-
-
-def _count(shape: tuple[int, ...]) -> int:
-    total = 1
-    for n in shape:
-        total *= n
-    return total
