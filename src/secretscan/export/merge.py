@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from secretscan.errors import ModelError
 from secretscan.export.run import TrainingRun
+from secretscan.inference.models import file_sha256
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -22,7 +23,7 @@ def load_base(run: TrainingRun) -> tuple[PreTrainedModel, PreTrainedTokenizerBas
     """The run's base model in float32 on the CPU, and the run's tokenizer."""
     from transformers import AutoTokenizer
 
-    from secretscan.training.model_loading import ResolvedSource, file_sha256, load_base_model
+    from secretscan.training.model_loading import ResolvedSource, load_base_model
 
     source = ResolvedSource.from_dict(run.base_model)
     if source.kind == "gguf" and source.location and source.sha256:
