@@ -10,10 +10,31 @@ import pytest
 from repo_helpers import git
 
 
+@pytest.fixture(scope="session")
+def shared_merged_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One merged-models folder for the whole session.
+
+    The default judge folds the shipped adapter into the base on first use (about 10 s); every test's cache sees
+    this folder, so only the first test that judges pays for it.
+    """
+    return tmp_path_factory.mktemp("merged-models")
+
+
 @pytest.fixture(autouse=True)
-def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, shared_merged_models: Path
+) -> Path:
     """Never read or write the developer's real cache from a test."""
     path = tmp_path_factory.mktemp("cache")
+    (path / "models").symlink_to(shared_merged_models, target_is_directory=True)
+    monkeypatch.setenv("SECRETSCAN_CACHE_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def empty_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache with no merged models in it, for the tests of how they are found and built."""
+    path = tmp_path / "empty-cache"
     monkeypatch.setenv("SECRETSCAN_CACHE_DIR", str(path))
     return path
 

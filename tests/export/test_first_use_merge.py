@@ -99,10 +99,10 @@ def test_q8_0_output_and_cache_reuse(tiny_export: Path, tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".merging")]
 
 
-def test_default_location_is_where_scans_look(tiny_export: Path, isolated_cache: Path) -> None:
+def test_default_location_is_where_scans_look(tiny_export: Path, empty_cache: Path) -> None:
     base, lora = tiny_export / "base-f16.gguf", tiny_export / "judge-lora.gguf"
     built = build_merged_model(base, lora)
-    assert built.parent == isolated_cache / "models"
+    assert built.parent == empty_cache / "models"
     assert find_merged_model(base, lora) == built
 
 

@@ -58,11 +58,33 @@ def test_shipped_adapter_is_applied_to_the_embedded_base(smollm2_gguf: Path, shi
     assert llama_cpp_files(Config()) == (smollm2_gguf, shipped)
 
 
-def test_a_merged_model_replaces_base_plus_adapter(smollm2_gguf: Path, shipped: Path, isolated_cache: Path) -> None:
-    merged = isolated_cache / "models" / merged_model_name(file_sha256(smollm2_gguf), file_sha256(shipped))
-    merged.parent.mkdir()
+def test_a_merged_model_replaces_base_plus_adapter(smollm2_gguf: Path, shipped: Path, empty_cache: Path) -> None:
+    merged = empty_cache / "models" / merged_model_name(file_sha256(smollm2_gguf), file_sha256(shipped))
+    merged.parent.mkdir(parents=True)
     merged.write_bytes(smollm2_gguf.read_bytes())
     assert llama_cpp_files(Config()) == (merged, None)
+
+
+def test_the_judge_builds_the_merged_model_on_first_use(smollm2_gguf: Path, shipped: Path, empty_cache: Path) -> None:
+    judge, said = warnings_of(Config(cache=False))
+    assert isinstance(judge, LlamaCppJudge)
+    merged = empty_cache / "models" / merged_model_name(file_sha256(smollm2_gguf), file_sha256(shipped))
+    assert (judge.runner.model_path, judge.runner.lora_path) == (merged, None)
+    assert len(said) == 1 and "building the merged judge model once" in said[0]
+    # The second run finds it and says nothing.
+    judge, said = warnings_of(Config(cache=False))
+    assert isinstance(judge, LlamaCppJudge) and judge.runner.model_path == merged and said == []
+
+
+def test_a_failed_merge_falls_back_to_the_adapter_at_load_time(
+    smollm2_gguf: Path, shipped: Path, empty_cache: Path
+) -> None:
+    empty_cache.mkdir()
+    (empty_cache / "models").write_text("a file where the models folder should be")
+    judge, said = warnings_of(Config(cache=False))
+    assert isinstance(judge, LlamaCppJudge)
+    assert (judge.runner.model_path, judge.runner.lora_path) == (smollm2_gguf, shipped)
+    assert len(said) == 2 and "applying the adapter at load time instead" in said[1]
 
 
 def test_a_configured_model_gets_no_shipped_adapter(shipped: Path, tmp_path: Path, smollm2_gguf: Path) -> None:
@@ -102,7 +124,11 @@ def test_lora_with_ollama_is_warned_about() -> None:
 
 
 def test_making_a_judge_imports_no_inference_library() -> None:
-    """Scans with nothing to judge, or all verdicts cached, must not pay for importing llama.cpp or ollama."""
+    """Scans with nothing to judge, or all verdicts cached, must not pay for importing llama.cpp or ollama.
+
+    (Once the merged default model exists: building it, once, needs numpy.)
+    """
+    llama_cpp_files(Config(), first_use_build=print)
     code = (
         "import sys\n"
         "from secretscan.config import Config\n"

@@ -56,11 +56,11 @@ def base_and_adapter(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_merged_model_is_found_by_the_hashes_of_its_inputs(
-    base_and_adapter: tuple[Path, Path], isolated_cache: Path
+    base_and_adapter: tuple[Path, Path], empty_cache: Path
 ) -> None:
     base, adapter = base_and_adapter
     assert find_merged_model(base, adapter) is None
-    folder = isolated_cache / "models"
+    folder = empty_cache / "models"
     folder.mkdir()
     q8 = folder / merged_model_name(file_sha256(base), file_sha256(adapter), "q8_0")
     q8.write_bytes(b"GGUF")
@@ -74,13 +74,13 @@ def test_merged_model_is_found_by_the_hashes_of_its_inputs(
 
 
 def test_the_adapter_manifest_spares_hashing_the_base(
-    base_and_adapter: tuple[Path, Path], isolated_cache: Path
+    base_and_adapter: tuple[Path, Path], empty_cache: Path
 ) -> None:
     base, adapter = base_and_adapter
     manifest = {"base_sha256": "1" * 64, "adapter_sha256": "2" * 64}
     adapter.with_suffix(".json").write_text(json.dumps(manifest), encoding="utf-8")
-    merged = isolated_cache / "models" / merged_model_name("1" * 64, "2" * 64)
-    merged.parent.mkdir()
+    merged = empty_cache / "models" / merged_model_name("1" * 64, "2" * 64)
+    merged.parent.mkdir(parents=True)
     merged.write_bytes(b"GGUF")
     assert find_merged_model(base, adapter) == merged
 

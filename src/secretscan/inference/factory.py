@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from secretscan.config import Config
+from secretscan.errors import ModelError
 from secretscan.inference.base import Judge
 from secretscan.inference.models import embedded_base_model, find_merged_model, shipped_adapter
 
@@ -28,7 +29,7 @@ def make_judge(config: Config, warn: Warn) -> Judge | None:
     if config.backend == "ollama":
         judge = _ollama_judge(config, warn)
     else:
-        judge = _llama_cpp_judge(config)
+        judge = _llama_cpp_judge(config, warn)
     if config.cache:
         from secretscan.inference.cache import CachedJudge
 
@@ -36,11 +37,13 @@ def make_judge(config: Config, warn: Warn) -> Judge | None:
     return judge
 
 
-def llama_cpp_files(config: Config) -> tuple[Path, Path | None]:
+def llama_cpp_files(config: Config, first_use_build: Warn | None = None) -> tuple[Path, Path | None]:
     """(model, LoRA adapter) for the llama-cpp backend.
 
-    The user's model and adapter when configured. Otherwise the embedded base with the shipped adapter: as one
-    merged GGUF when `secretscan model build` has made it (faster), else with the adapter applied at load time.
+    The user's model and adapter when configured. Otherwise the embedded base with the shipped adapter, as one
+    merged GGUF from the cache: it is faster per candidate than applying the adapter at every forward pass.
+    Given `first_use_build` (where to say so), a missing merged model is built first, once; without it, or when
+    the build fails, the adapter is applied at load time, which gives the same verdicts.
     The shipped adapter is trained for the embedded base only, so a user's own model gets no adapter by default.
     """
     lora = Path(config.lora).expanduser() if config.lora else None
@@ -53,13 +56,26 @@ def llama_cpp_files(config: Config) -> tuple[Path, Path | None]:
     if adapter is None:
         return base, None
     merged = find_merged_model(base, adapter)
+    if merged is None and first_use_build is not None:
+        merged = _build_merged_model(base, adapter, first_use_build)
     return (merged, None) if merged is not None else (base, adapter)
 
 
-def _llama_cpp_judge(config: Config) -> Judge:
+def _build_merged_model(base: Path, adapter: Path, warn: Warn) -> Path | None:
+    from secretscan.inference.merge import build_merged_model
+
+    warn("building the merged judge model once (about 10 s); later runs load it from the cache")
+    try:
+        return build_merged_model(base, adapter)
+    except (ModelError, OSError) as exc:
+        warn(f"could not build the merged judge model ({exc}); applying the adapter at load time instead")
+        return None
+
+
+def _llama_cpp_judge(config: Config, warn: Warn) -> Judge:
     from secretscan.inference.llama_cpp import LlamaCppJudge
 
-    model, lora = llama_cpp_files(config)
+    model, lora = llama_cpp_files(config, first_use_build=warn)
     return LlamaCppJudge(model, lora)
 
 
