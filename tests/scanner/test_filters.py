@@ -6,6 +6,7 @@ included (the labelling policy: a weak hard-coded password is still a hard-coded
 
 from __future__ import annotations
 
+import base64
 import random
 import string
 from collections.abc import Callable
@@ -49,6 +50,10 @@ REAL = [
     rand(A62, 20, "d") + "==",
     "sk" + "_live_" + rand(A62, 24, "e"),
     "iucSURoiu8Dri+6N8bR2ofRw6bh+A2mzpau0uX8a8b8=",
+    "/" + rand(A62 + "+/", 42, "slash") + "=",
+    "+" + rand(A62 + "+/", 42, "plus") + "=",
+    "Tr0ub4.*dor&3",
+    base64.b64encode(b"svc-reporting:Harbor-Quartz").decode(),
 ]
 
 VALUE_FILTERS: dict[str, tuple[Callable[[str], bool], list[str]]] = {
@@ -193,7 +198,17 @@ VALUE_FILTERS: dict[str, tuple[Callable[[str], bool], list[str]]] = {
     ),
     "regex": (
         filters.is_regex,
-        [r"[^\W\d]\w*", r"(?=\s|#|[)\]]|$)", r"\d{4,}", r"^sk_live_.*$", r"([0-9a-f]{64})", r"[a-z0-9]+", r"(a)|(b)"],
+        [
+            r"[^\W\d]\w*",
+            r"(?=\s|#|[)\]]|$)",
+            r"\d{4,}",
+            r"^sk_live_.*$",
+            r"([0-9a-f]{64})",
+            r"[a-z0-9]+",
+            r"(a)|(b)",
+            ".*password.*",
+            r"^.*token$",
+        ],
     ),
     "prose": (
         filters.is_prose,
@@ -210,6 +225,14 @@ VALUE_FILTERS: dict[str, tuple[Callable[[str], bool], list[str]]] = {
             "C:\\keys\\app.pfx",
             "config/keys/prod_key.pem",
             "path/to/some/module",
+            "/var/lib/docker/overlay2/" + rand("0123456789abcdef", 64, "layer"),
+        ],
+    ),
+    "basic_placeholder": (
+        filters.is_placeholder_basic_credential,
+        [
+            base64.b64encode(credential.encode()).decode()
+            for credential in ("user:password", "admin:changeme", "username:<password>", "api:${API_PASSWORD}")
         ],
     ),
     "url": (filters.is_url_without_credentials, ["https://api.example.com/v1/token", "http://localhost:8080/auth"]),

@@ -41,6 +41,18 @@ from secretscan.scanner.types import ScanUnit
         ("_authToken", "secret"),
         ("PresharedKey", "secret"),
         ("IMGPROXY_SALT", "secret"),
+        ("CSRF_SECRET", "secret"),
+        ("TOTP_SEED", "secret"),
+        ("TWO_FACTOR_SEED", "secret"),
+        ("totpSecretSeed", "secret"),
+        ("SEED_PHRASE", "secret"),
+        ("HASH_SALT", "secret"),
+        ("PASSWORD_SALT", "secret"),
+        ("FERNET_KEY", "secret"),
+        ("FERNET_KEYS", "secret"),
+        ("FIELD_ENCRYPTION_KEY", "secret"),
+        ("ENCRYPTION_KEY_B64", "secret"),
+        ("SIGNING_SECRET", "secret"),
     ],
 )
 def test_secret_names(name: str, kind: str) -> None:
@@ -81,6 +93,13 @@ def test_secret_names(name: str, kind: str) -> None:
         "max_tokens",
         "tokens",
         "PasswordHasher",
+        "RANDOM_SEED",
+        "seed",
+        "SALT_ROUNDS",
+        "ENCRYPTION_KEY_ID",
+        "sort_keys",
+        "phrase",
+        "password_fields",
     ],
 )
 def test_names_that_are_not_secrets(name: str) -> None:
@@ -92,6 +111,7 @@ def test_name_words_split_separators_and_camel_case() -> None:
     assert name_words("apiKey") == ["api", "key"]
     assert name_words("HTTPAuthToken") == ["http", "auth", "token"]
     assert name_words("x-api-key") == ["x", "api", "key"]
+    assert name_words("KEY_B64") == ["key", "b64"]  # an encoding, not a counter
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from itertools import pairwise
 from pathlib import PurePosixPath
 
+from secretscan.scanner.rules.entropy import is_high_entropy
+from secretscan.scanner.rules.keywords import decode_basic_credential
 from secretscan.scanner.rules.names import classify_name, name_words
 from secretscan.scanner.types import Candidate
 
@@ -24,7 +26,8 @@ MIN_SECRET_CHARS = 4
 
 _NON_VALUES = frozenset(
     "true false null none nil undefined yes no on off n/a na empty blank required optional unset default string "
-    "str int integer bool boolean number object any text varchar char bytes bearer basic digest negotiate ntlm".split()
+    "str int integer bool boolean number object any text varchar char bytes bearer basic digest negotiate ntlm "
+    "token".split()
 )
 
 
@@ -36,7 +39,8 @@ _COLOR = re.compile(r"#[0-9a-fA-F]{3,8}")
 
 
 def is_non_value(secret: str) -> bool:
-    """A type, a keyword or a colour (`password: string`, `token = None`, `Token: "#f8f8f2"`), not a value."""
+    """A type, a keyword, an auth scheme or a colour (`password: string`, `token = None`, `Token: "#f8f8f2"`,
+    `"Authorization: Token " + key`), not a value."""
     stripped = secret.strip().rstrip(",;)]}")
     return stripped.lower() in _NON_VALUES or _COLOR.fullmatch(stripped) is not None
 
@@ -157,8 +161,11 @@ def is_code_expression(secret: str) -> bool:
 
 
 _REGEX_SYNTAX = re.compile(
-    r"\\[wdsbWDSB]|\(\?[:=!<P]|\[\^|[\])]\{\d+(?:,\d*)?\}|\{\d+,\d*\}|\.\*|\\[.(\[]|\)\|\("
+    r"\\[wdsbWDSB]|\(\?[:=!<P]|\[\^|[\])]\{\d+(?:,\d*)?\}|\{\d+,\d*\}|\\[.(\[]|\)\|\("
     r"|\[[^\]\s]*\w-\w[^\]\s]*\][*+?{]"
+    # `.*` is a wildcard at either end of a pattern (`.*password.*`, `^sk_live_.*$`); in the middle of a value
+    # with nothing else of a regex (`Tr0ub4.*dor&3`) it is a password's punctuation.
+    r"|^\^?\.[*+]|\.[*+]\$?$"
 )
 
 
@@ -309,13 +316,25 @@ _PUBLISHABLE = re.compile(r"^(?:pk_(?:live|test)_|pk\.eyJ)")
 _PUBLIC_NAME_WORDS = frozenset({"public", "publishable", "pub", "vapid", "site"})
 
 
+# A line of a PEM body, bare or as a string literal: `MIIB…`, `  "aBc…\n" +`, `'…=',`.
+_PEM_BODY_LINE = re.compile(
+    r"""[ \t]*[+,]?[ \t]*[rbu]?["'`]?[A-Za-z0-9+/]{1,200}={0,2}(?:\\n)?["'`]?[ \t]*[+,;)]?[ \t]*\\?"""
+)
+
+
 def inside_public_block(lines_up_to_here: list[str]) -> bool:
-    """Is the last of these lines inside a PEM public key or certificate block (BEGIN seen, END not yet)?"""
+    """Is the last of these lines inside a PEM public key or certificate block (BEGIN seen, END not yet)?
+
+    Only body lines may lie between it and the BEGIN line: `PRIVATE_TOKEN=…` under a public key's header is the
+    candidate's own line, and says nothing public.
+    """
     for line in reversed(lines_up_to_here):
         if "-----END" in line:
             return False
         if "-----BEGIN" in line:
             return _PUBLIC_MATERIAL.search(line) is not None
+        if _PEM_BODY_LINE.fullmatch(line) is None:
+            return False
     return False
 
 
@@ -369,8 +388,24 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?P<authority>[^/?#\s]*)(?P<rest>
 _QUERY_NAMES = re.compile(r"[?&;]([^=&#]+)=")
 
 
+_BASE64_BODY = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+
+
+def is_base64_data(secret: str) -> bool:
+    """Random base64, which may start with "/" or "+" (`/k3Jq…=`): mixed case, digits, no file name in it."""
+    return (
+        _BASE64_BODY.fullmatch(secret) is not None
+        and any(c.isupper() for c in secret)
+        and any(c.islower() for c in secret)
+        and any(c.isdigit() for c in secret)
+        and is_high_entropy(secret)
+    )
+
+
 def is_path(secret: str) -> bool:
     """`/etc/app/token`, `./secrets/api.key`, `C:\\keys\\app.pfx`, `config/keys/prod_key.pem`, `path/to/module`."""
+    if is_base64_data(secret):
+        return False
     if _PATH.match(secret):
         return True
     if "/" in secret and PurePosixPath(secret).suffix.lower() in _KEY_FILE_SUFFIXES:
@@ -391,7 +426,10 @@ def is_url_without_credentials(secret: str) -> bool:
 
 
 _NORMALIZE = re.compile(r"[^a-z0-9]")
-_NAME_BEFORE_VALUE = re.compile(r"([A-Za-z_$@][\w.$@-]*)[\"'\]]*\s*(?:[:=!]=*>?|,|<-|\(|\s)\s*[rbuRBU@]?\\?[\"'`]?$")
+# The name's closing quote may be escaped: `\"password\": \"…` in a notebook's JSON-encoded source.
+_NAME_BEFORE_VALUE = re.compile(
+    r"([A-Za-z_$@][\w.$@-]*)(?:\\?[\"'\]])*\s*(?:[:=!]=*>?|,|<-|\(|\s)\s*[rbuRBU@]?\\?[\"'`]?$"
+)
 # Connection strings and URLs have no key in front of the password; the slot itself is "password".
 _PASSWORD_SLOT = frozenset({"password", "passwd", "pass", "pwd"})
 
@@ -418,6 +456,15 @@ def is_key_repeated(secret: str, line: str, column: int, implicit_key: str | Non
         return False
     last_word = re.split(r"[._-]", name)[-1]
     return value in {_NORMALIZE.sub("", name.lower()), _NORMALIZE.sub("", last_word.lower())}
+
+
+def is_placeholder_basic_credential(secret: str) -> bool:
+    """An HTTP Basic credential that decodes to a placeholder: `user:password`, `username:<password>`, `me:changeme`."""
+    decoded = decode_basic_credential(secret)
+    if decoded is None:
+        return False
+    password = decoded[1]
+    return password.lower() in _PASSWORD_SLOT or is_placeholder(password) or is_template(password)
 
 
 LOCK_FILES = frozenset(
@@ -494,6 +541,7 @@ FILTERS: tuple[tuple[str, Filter], ...] = (
     ("names_a_secret", _generic(lambda c: names_a_secret(c.secret))),
     ("code_expression", _generic(lambda c: is_code_expression(c.secret))),
     ("sequential", lambda c: is_sequential(c.secret)),
+    ("basic_placeholder", lambda c: c.rule == "http-auth-header" and is_placeholder_basic_credential(c.secret)),
     ("public_key", lambda c: is_public_key(c.secret, [*c.context_before, c.line_text])),
     ("kubernetes_reference", _generic(lambda c: is_kubernetes_reference(_surroundings(c)))),
     ("pem_marker", _generic(lambda c: is_pem_marker(c.secret))),

@@ -92,19 +92,22 @@ _VALUE_GROUPS = ("dq", "sq", "bq", "eq", "bare")
 _COMPARISONS = frozenset({"==", "===", "!=", "!=="})
 
 # The rest of an assignment, matched from a stem inside the name: [rest of name] [quote/bracket] [: type] op value.
+# The quote closing the name may be escaped (`\"password\": \"x\"`, a JSON string inside a JSON string); a type
+# may be a Rust reference (`&str`, `&'static str`, `&[u8; 32]`).
 _ASSIGN_FROM_STEM = re.compile(
-    r"[\w.$@-]{0,100}(?P<name_end>)[\"'\]]{0,3}"
-    r"(?:[ \t]*:[ \t]*[A-Za-z_][\w.\[\], |?<>]{0,40}?(?=[ \t]*=[^=>]))?"
+    r"[\w.$@-]{0,100}(?P<name_end>)(?:\\?[\"'\]]){0,3}"
+    r"(?:[ \t]*:[ \t]*(?:&(?:'[a-z_]{1,20}[ \t]+)?)?\[?[A-Za-z_][\w.\[\], |?<>;]{0,40}?(?=[ \t]*=[^=>]))?"
     r"[ \t]*(?P<op>===?|!==?|:=|=>|<-|\?\?=|\|\|=|[=:])[ \t]*" + _VALUE
 )
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.$@-")
 # ("NAME", "value"): define(), setdefault(), config.set(), getenv(name, default), map.put()…
 _CALL = re.compile(r"(?<=[\w$])\([ \t]*[\"'][#.]?(?P<name>[\w.-]{2,80})[\"'][ \t]*,[ \t]*" + _QUOTED_VALUE)
-# setPassword("x"), withApiKey("x"), and builders: .appSecret("x"), .password("x")
+# setPassword("x"), withApiKey("x"), and builders: .appSecret("x"), .password("x"); the literal may be converted on
+# the way in (Java wants passwords as char[]): setPassword("x".toCharArray()), setKey("x".getBytes(UTF_8)).
 _SETTER = re.compile(
     r"(?:\b(?:set|with)(?P<name>[A-Z][A-Za-z0-9]{1,60})|\.(?P<method>[a-z][A-Za-z0-9]{1,60}))\([ \t]*"
     + _QUOTED_VALUE
-    + r"[ \t]*\)"
+    + r"(?:\.(?:toCharArray|getBytes|toByteArray|encodeToByteArray)\([\w.]{0,40}\))?[ \t]*\)"
 )
 _XML_ELEMENT = re.compile(r"<(?P<name>[A-Za-z_][\w.:-]{0,80})(?:[ \t][^<>\n]*)?>(?P<bare>[^<>\n]{1,300})</(?P=name)>")
 _XML_KEY_VALUE = re.compile(
@@ -125,6 +128,8 @@ _USER_COLON_PASSWORD = re.compile(
 )
 _AUTH_SCHEME = re.compile(
     r"\b(?P<scheme>[Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|[Dd]igest)[ \t]+"
+    # Rails' `Token token="…"` names its key once more.
+    r"(?:token=\\?[\"']?)?"
     r"(?P<bare>[A-Za-z0-9._~+/-]{8,}=*)(?![\w.~+/=-])"
 )
 _ENV_SPACE_FORM = re.compile(r"[ \t]*ENV[ \t]+(?P<name>[A-Za-z_][\w.-]*)[ \t]+" + _VALUE + r"[ \t]*\r?$")
@@ -310,31 +315,38 @@ def _command_line_hits(line: str, lower: str, offset: int) -> Iterator[Hit]:
                 yield _password_hit(offset + value.start + len(user) + 1, offset + value.end)
 
 
-def _is_basic_credential(value: str) -> bool:
-    """Base64 of `user:password`, as an HTTP Basic header carries it."""
+def decode_basic_credential(value: str) -> tuple[str, str] | None:
+    """(user, password) from the base64 of `user:password`, as an HTTP Basic header carries it; else None."""
     try:
         decoded = base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, ValueError):
-        return False
+        return None
     user, colon, password = decoded.partition(":")
-    return bool(colon and user and password and decoded.isprintable())
+    return (user, password) if colon and user and password and decoded.isprintable() else None
+
+
+def _is_credential(match: re.Match[str], line: str, lower: str) -> bool:
+    """Is the word after an auth scheme a credential rather than prose?"""
+    scheme, value = match.group("scheme").lower(), match.group("bare")
+    if scheme == "basic" and decode_basic_credential(value) is not None:
+        return True  # decodes to user:password, whether or not its base64 happens to have digits
+    if not any(c.isdigit() for c in value):
+        return False  # prose ("Bearer authentication…") and identifiers, not credentials
+    # "Bearer" alone marks a token; "Basic"/"Token" are ordinary words unless the line is about auth
+    # (`Authorization:`, `auth_header =`), or a string opens with "token " and a random key (GitHub's old style).
+    if scheme == "bearer" or "auth" in lower:
+        return True
+    start = match.start()
+    return scheme == "token" and start > 0 and line[start - 1] in "\"'`" and is_high_entropy(value)
 
 
 def _auth_header_hits(line: str, lower: str, offset: int) -> Iterator[Hit]:
-    if "bearer" not in lower and "auth" not in lower and "basic" not in lower:
+    if "bearer" not in lower and "auth" not in lower and "basic" not in lower and "token" not in lower:
         return
     for match in _AUTH_SCHEME.finditer(line):
-        value = match.group("bare")
-        scheme = match.group("scheme").lower()
-        # "Bearer" alone marks a token; "Basic"/"Token" are ordinary words unless the line is about auth
-        # (`Authorization:`, `auth_header =`), or the value decodes to `user:password`.
-        if scheme != "bearer" and "auth" not in lower:
-            if scheme != "basic" or not _is_basic_credential(value):
-                continue
-        if not any(c.isdigit() for c in value):
-            continue  # prose ("Bearer authentication…") and identifiers, not credentials
-        start, end = match.span("bare")
-        yield Hit(offset + start, offset + end, "http-auth-header", "auth", _AUTH_PRIOR, Specificity.KEYWORD)
+        if _is_credential(match, line, lower):
+            start, end = match.span("bare")
+            yield Hit(offset + start, offset + end, "http-auth-header", "auth", _AUTH_PRIOR, Specificity.KEYWORD)
 
 
 def _stem_lines(lowered: str) -> Iterator[tuple[int, int]]:

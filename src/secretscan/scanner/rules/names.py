@@ -24,9 +24,7 @@ _NOT_PASSWORDS = frozenset("bypass compass surpass overpass underpass multipass 
 _SECRET_SUBSTRINGS = ("secret", "credential")
 _NOT_SECRETS = frozenset("secretary secretaries".split())
 _SECRET_WORDS = frozenset("creds cred token psk salt".split())
-# `seed` alone seeds a random generator; a TOTP or wallet seed is a secret.
 _FORM_TOKEN_WORDS = frozenset({"csrf", "xsrf"})
-_SEED_QUALIFIERS = frozenset("totp otp hotp mfa wallet recovery mnemonic".split())
 # `key` alone is any dict key; with one of these before it, it is a key to something.
 _KEY_QUALIFIERS = frozenset(
     "api access secret private encryption enc signing sign master app application account service client auth "
@@ -37,21 +35,30 @@ _KEY_QUALIFIERS = frozenset(
     "webhooks".split()
 )
 _COMPOUND_KEYS = frozenset(q + "key" for q in _KEY_QUALIFIERS)
+# Words that are a secret only after one of these: `key` alone is any dict key, `seed` seeds a random generator,
+# `phrase` is any text; an encryption key (or a list of them: FERNET_KEYS), a TOTP seed, a seed phrase are secrets.
+_QUALIFIED_WORDS: dict[str, frozenset[str]] = {
+    "key": _KEY_QUALIFIERS,
+    "keys": _KEY_QUALIFIERS,
+    "seed": frozenset("totp otp hotp mfa factor 2fa secret wallet recovery mnemonic".split()),
+    "phrase": frozenset("seed recovery mnemonic wallet".split()),
+}
 # Weak words: a secret only as the last word of a name (`basic_auth`, not `auth_origin`).
 _WEAK_WORDS = frozenset("auth authorization basicauth bearer".split())
 # What may follow the secret word in a name that still holds the secret: `DB_PASSWORD_PROD`, `SECRET_KEY_BASE`.
 _ALLOWED_SUFFIXES = frozenset(
     "value val prod production dev development staging stage test testing qa uat live local default old new "
-    "current previous plain plaintext raw b64 base64 hex base key confirm confirmation again repeat verify "
+    "current previous plain plaintext raw b64 base64 base32 hex base key confirm confirmation again repeat verify "
     "override main primary secondary backup admin root master v".split()
 )
 # Words that, anywhere in a name, say its value is not the secret itself: a flag about it (`show_password`),
 # a label or rule for it (`password_label`, `password_policy`), an identifier (`secret_id`), a public part
 # (`public_key`), or an NLP "token" (`pad_token`, `next_token`). Words that only matter *after* the secret
-# word (`token_scores`, `password_reset`) are handled by the suffix rule instead.
+# word (`token_scores`, `password_reset`, `password_field`) are handled by the suffix rule instead, so that
+# `FIELD_ENCRYPTION_KEY` (the key that encrypts model fields) stays a secret.
 # The last words are special tokens of language models: `image_token = "<image>"`, `VISION_START_TOKEN`.
 _VETO_WORDS = frozenset(
-    "id ids uuid guid name names type types kind url uri urls endpoint length len count min max num field fields "
+    "id ids uuid guid name names type types kind url uri urls endpoint length len count min max num "
     "column label placeholder prompt message msg hint help title desc description format fmt pattern regex regexp "
     "policy expiry expires expiration ttl timeout header headers prefix suffix param parameter arg args argument "
     "flag enabled enable disabled disable required input validator validators validation strength hasher hashers "
@@ -64,11 +71,18 @@ _VETO_WORDS = frozenset(
 
 
 _TRAILING_DIGITS = re.compile(r"(?<=[a-z])\d+$")
+# Digits that are part of the word, not a counter: KEY_B64 is the key in base64, PASSWORD2 a second password.
+_WORDS_WITH_DIGITS = frozenset({"b64", "base64", "base32"})
+
+
+def _word(part: str) -> str:
+    word = part.lower()
+    return word if word in _WORDS_WITH_DIGITS else _TRAILING_DIGITS.sub("", word)
 
 
 def name_words(name: str) -> list[str]:
     """`DB_PASSWORD2` -> ["db", "password"], `apiKey` -> ["api", "key"], `x-api-key` -> ["x", "api", "key"]."""
-    return [_TRAILING_DIGITS.sub("", word.lower()) for word in _WORD_SPLIT.split(name) if word]
+    return [_word(part) for part in _WORD_SPLIT.split(name) if part]
 
 
 def _is_password_word(word: str) -> bool:
@@ -88,10 +102,8 @@ def _is_secret_word(word: str, previous: str | None) -> bool:
         return True
     if word.endswith("token") and word != "token":
         return True  # authtoken, accesstoken, apitoken
-    if word == "key":
-        return previous in _KEY_QUALIFIERS
-    if word == "seed":
-        return previous in _SEED_QUALIFIERS
+    if word in _QUALIFIED_WORDS:
+        return previous in _QUALIFIED_WORDS[word]
     return word in _COMPOUND_KEYS or word.endswith("apikey")
 
 
