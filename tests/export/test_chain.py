@@ -150,3 +150,26 @@ def test_roundtrip_command_refuses_a_model_that_lost_the_fine_tune(
     card = (folder / "README.md").read_text()
     assert "| base-f16 | base-f16.gguf |" in card and "refused: F1 drops" in card
     assert set(json.loads((folder / "artifacts.json").read_text())["files"]) == {"judge-q8_0.gguf", "README.md"}
+
+
+def test_the_card_shows_the_benchmark_reports_of_secretscan_eval(
+    tiny_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from secretscan.cli import main as secretscan_main
+    from secretscan.training.cli import main
+
+    heldout = Path(__file__).resolve().parents[2] / "benchmarks" / "heldout"
+    assert secretscan_main(["eval", "--corpus", str(heldout), "--mode", "rules", "--out", str(tmp_path / "eval")]) == 0
+    report = json.loads((tmp_path / "eval" / "report.json").read_text())
+    rules = report["modes"][0]["metrics"]["labelled-only"]
+    folder = tmp_path / "bundle"
+    folder.mkdir()
+    assert main(["export", "card", str(tiny_run), str(folder), "--eval", str(tmp_path / "eval" / "report.json")]) == 0
+    card = (folder / "README.md").read_text()
+    assert f"`{report['corpus']['path']}` ({report['corpus']['files']} files" in card
+    assert f"| rules (rules only, no judge) | {100 * rules['precision']:.1f} | {100 * rules['recall']:.1f} |" in card
+
+    (tmp_path / "not-a-report.json").write_text('{"modes": []}')
+    capsys.readouterr()
+    assert main(["export", "card", str(tiny_run), str(folder), "--eval", str(tmp_path / "not-a-report.json")]) == 2
+    assert "is not a report.json written by `secretscan eval`" in capsys.readouterr().err

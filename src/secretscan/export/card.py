@@ -129,8 +129,33 @@ def _metric_lines(run: TrainingRun, roundtrip: dict[str, Any] | None) -> list[st
     return lines
 
 
+def _benchmark_lines(reports: Sequence[dict[str, Any]]) -> list[str]:
+    """One table per `secretscan eval` report.json: each mode's labelled-only precision, recall and F1 on a corpus."""
+    lines: list[str] = []
+    for report in reports:
+        corpus = report["corpus"]
+        lines += [
+            f"`secretscan eval` on `{corpus['path']}` ({corpus['files']} files, {corpus['labels']} labelled lines, "
+            f"{corpus['positives']} secrets), threshold {report['threshold']}:",
+            "",
+        ]
+        rows = []
+        for mode in report["modes"]:
+            if mode["status"] != "ok":
+                continue
+            metrics = mode["metrics"]["labelled-only"]
+            rows.append((f"{mode['mode']} ({mode['detail']})", percent(metrics["precision"]),
+                         percent(metrics["recall"]), percent(metrics["f1"]), f"{mode['seconds']:.1f}"))
+        lines += [*_table(("Mode", "Precision", "Recall", "F1", "Seconds"), rows), ""]
+    return lines
+
+
 def render_card(
-    run: TrainingRun, files: Sequence[str], roundtrip: dict[str, Any] | None = None, license_text: str | None = None
+    run: TrainingRun,
+    files: Sequence[str],
+    roundtrip: dict[str, Any] | None = None,
+    license_text: str | None = None,
+    benchmarks: Sequence[dict[str, Any]] = (),
 ) -> str:
     license_text = license_text or base_license(run)
     front = [
@@ -164,6 +189,7 @@ def render_card(
         "",
         *_metric_lines(run, roundtrip),
         "",
+        *_benchmark_lines(benchmarks),
         "## Files",
         "",
         *[f"- `{name}`" for name in files],
@@ -210,12 +236,17 @@ def write_card(
     roundtrip: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
     license_text: str | None = None,
+    benchmarks: Sequence[dict[str, Any]] = (),
 ) -> tuple[Path, Path]:
-    """Write README.md, then artifacts.json over everything in `folder` (the card included)."""
+    """Write README.md, then artifacts.json over everything in `folder` (the card included).
+
+    `benchmarks` are `secretscan eval` reports of the exported judge, which can only run after the export: re-run
+    `export card` with them.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     listed = sorted(p.name for p in folder.iterdir() if p.name not in (CARD_FILE, ARTIFACTS_FILE, REFUSED_DIR))
     card = folder / CARD_FILE
-    card.write_text(render_card(run, listed, roundtrip, license_text), encoding="utf-8")
+    card.write_text(render_card(run, listed, roundtrip, license_text, benchmarks), encoding="utf-8")
     artifacts = folder / ARTIFACTS_FILE
     document = {
         "format": ARTIFACTS_FORMAT,

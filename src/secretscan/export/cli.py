@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -121,19 +122,18 @@ def modelfile_command(model: Path, adapter: Path | None, out_file: Path, license
 @click.argument("folder", type=_existing_dir)
 @click.option("--roundtrip", "roundtrip_file", type=_existing_file, help="roundtrip.json from `export roundtrip`.")
 @click.option("--license", "license_text", help="Licence of the base model (default: read from the base GGUF).")
-def card_command(run_dir: Path, folder: Path, roundtrip_file: Path | None, license_text: str | None) -> int:
+@click.option("--eval", "eval_reports", multiple=True, type=_existing_file,
+              help="report.json of `secretscan eval` on the exported judge, for the card's tables (repeatable).")
+def card_command(run_dir: Path, folder: Path, roundtrip_file: Path | None, license_text: str | None,
+                 eval_reports: tuple[Path, ...]) -> int:
     """Write FOLDER/README.md (the model card) and FOLDER/artifacts.json (sha256 of every file)."""
-    from secretscan.errors import ModelError
     from secretscan.export.card import write_card
     from secretscan.export.run import load_run
 
-    roundtrip = None
-    if roundtrip_file is not None:
-        try:
-            roundtrip = json.loads(roundtrip_file.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise ModelError(f"{roundtrip_file} is not JSON: {exc}") from None
-    card, artifacts = write_card(load_run(run_dir), folder, roundtrip, license_text=license_text)
+    roundtrip = _read_json(roundtrip_file) if roundtrip_file is not None else None
+    benchmarks = [_read_eval_report(path) for path in eval_reports]
+    card, artifacts = write_card(load_run(run_dir), folder, roundtrip, license_text=license_text,
+                                 benchmarks=benchmarks)
     click.echo(f"card: {card}\nartifacts: {artifacts}")
     return EXIT_CLEAN
 
@@ -190,3 +190,21 @@ def all_command(run_dir: Path, out_dir: Path, heldout: Path | None, quants: tupl
     if result.checked:
         click.echo(f"  ollama create secretscan-judge -f {result.folder / 'Modelfile'}")
     return EXIT_CLEAN if result.ok else EXIT_FINDINGS
+
+
+def _read_json(path: Path) -> Any:
+    from secretscan.errors import ModelError
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ModelError(f"{path} is not JSON: {exc}") from None
+
+
+def _read_eval_report(path: Path) -> dict[str, Any]:
+    from secretscan.errors import ModelError
+
+    report = _read_json(path)
+    if not isinstance(report, dict) or not {"corpus", "threshold", "modes"} <= report.keys():
+        raise ModelError(f"{path} is not a report.json written by `secretscan eval`")
+    return report
