@@ -111,7 +111,7 @@ def test_model_card_describes_base_data_config_metrics_and_limits(tiny_export: P
                     "## Intended use and limitations"):
         assert heading in card
     assert "tiny randomly initialised Llama" in card
-    assert "r 8, alpha 16, dropout 0.0, targets q_proj" in card
+    assert "r 8, alpha 16, dropout 0, targets q_proj" in card
     assert "held-out (round-trip check): 8 examples" in card
     for variant in ("| f16 |", "| Q8_0 |", "| Q4_K_M |", "| lora |", "| first-use |"):
         assert variant in card

@@ -68,8 +68,13 @@ def _settings(section: dict[str, Any], names: Sequence[tuple[str, str]]) -> str:
         value = section.get(key)
         if value is None or value == []:
             continue
-        parts.append(f"{label} {', '.join(map(str, value)) if isinstance(value, list) else value}")
+        parts.append(f"{label} {', '.join(map(str, value)) if isinstance(value, list) else _figure(value)}")
     return ", ".join(parts) or "not recorded"
+
+
+def _figure(value: object) -> str:
+    """Losses and timings to four significant digits: `0.009935`, not `0.009935331344604493`."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _config_lines(run: TrainingRun) -> list[str]:
