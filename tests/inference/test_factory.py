@@ -7,12 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from judge_samples import write_lora
+from judge_samples import prompt_for, write_lora
 
 from secretscan.config import Config
 from secretscan.errors import ModelError
 from secretscan.inference import models
 from secretscan.inference.cache import CachedJudge
+from secretscan.inference.default_judge import DefaultJudge
 from secretscan.inference.factory import llama_cpp_files, make_judge
 from secretscan.inference.llama_cpp import LlamaCppJudge
 from secretscan.inference.models import file_sha256, merged_model_name
@@ -30,6 +31,9 @@ def no_shipped_adapter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def shipped(no_shipped_adapter: Path) -> Path:
     return write_lora(no_shipped_adapter / "judge-lora.gguf", rank=2, layers=1, scale=0.0)
+
+
+PROMPTS = [prompt_for('DB_PASSWORD = "hunter2-but-longer"', "hunter2-but-longer"), prompt_for('API_KEY = "<key>"', "<key>")]
 
 
 def warnings_of(config: Config) -> tuple[object, list[str]]:
@@ -65,15 +69,23 @@ def test_a_merged_model_replaces_base_plus_adapter(smollm2_gguf: Path, shipped: 
     assert llama_cpp_files(Config()) == (merged, None)
 
 
-def test_the_judge_builds_the_merged_model_on_first_use(smollm2_gguf: Path, shipped: Path, empty_cache: Path) -> None:
+def test_the_default_judge_builds_the_merged_model_on_its_first_score(
+    smollm2_gguf: Path, shipped: Path, empty_cache: Path
+) -> None:
     judge, said = warnings_of(Config(cache=False))
-    assert isinstance(judge, LlamaCppJudge)
+    assert isinstance(judge, DefaultJudge) and said == []
     merged = empty_cache / "models" / merged_model_name(file_sha256(smollm2_gguf), file_sha256(shipped))
-    assert (judge.runner.model_path, judge.runner.lora_path) == (merged, None)
+    assert not merged.exists()  # a scan with nothing to judge builds nothing
+    scores = judge.score(PROMPTS)
+    assert merged.is_file() and (judge.backend().runner.model_path, judge.backend().runner.lora_path) == (merged, None)
     assert len(said) == 1 and "building the merged judge model once" in said[0]
-    # The second run finds it and says nothing.
-    judge, said = warnings_of(Config(cache=False))
-    assert isinstance(judge, LlamaCppJudge) and judge.runner.model_path == merged and said == []
+    # The next run finds it, says nothing, and answers the same; the verdict cache key names (base, adapter)
+    # either way, so verdicts cached before the build stay valid after it.
+    again, said = warnings_of(Config(cache=False))
+    assert isinstance(again, DefaultJudge) and again.score(PROMPTS) == pytest.approx(scores) and said == []
+    runtime = LlamaCppJudge(smollm2_gguf, shipped)
+    assert judge.model_id == again.model_id == runtime.model_id
+    assert runtime.score(PROMPTS) == pytest.approx(scores, abs=0.05)  # f16 against Q4_1 weights
 
 
 def test_a_failed_merge_falls_back_to_the_adapter_at_load_time(
@@ -82,8 +94,9 @@ def test_a_failed_merge_falls_back_to_the_adapter_at_load_time(
     empty_cache.mkdir()
     (empty_cache / "models").write_text("a file where the models folder should be")
     judge, said = warnings_of(Config(cache=False))
-    assert isinstance(judge, LlamaCppJudge)
-    assert (judge.runner.model_path, judge.runner.lora_path) == (smollm2_gguf, shipped)
+    assert isinstance(judge, DefaultJudge)
+    assert len(judge.score(PROMPTS)) == len(PROMPTS)
+    assert (judge.backend().runner.model_path, judge.backend().runner.lora_path) == (smollm2_gguf, shipped)
     assert len(said) == 2 and "applying the adapter at load time instead" in said[1]
 
 
@@ -124,11 +137,7 @@ def test_lora_with_ollama_is_warned_about() -> None:
 
 
 def test_making_a_judge_imports_no_inference_library() -> None:
-    """Scans with nothing to judge, or all verdicts cached, must not pay for importing llama.cpp or ollama.
-
-    (Once the merged default model exists: building it, once, needs numpy.)
-    """
-    llama_cpp_files(Config(), first_use_build=print)
+    """Scans with nothing to judge, or all verdicts cached, must not pay for importing llama.cpp or ollama."""
     code = (
         "import sys\n"
         "from secretscan.config import Config\n"

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from secretscan.config import Config
-from secretscan.errors import ModelError
 from secretscan.inference.base import Judge
 from secretscan.inference.models import embedded_base_model, find_merged_model, shipped_adapter
 
@@ -37,14 +36,12 @@ def make_judge(config: Config, warn: Warn) -> Judge | None:
     return judge
 
 
-def llama_cpp_files(config: Config, first_use_build: Warn | None = None) -> tuple[Path, Path | None]:
-    """(model, LoRA adapter) for the llama-cpp backend.
+def llama_cpp_files(config: Config) -> tuple[Path, Path | None]:
+    """(model, LoRA adapter) for the llama-cpp backend, as they are on disk now.
 
-    The user's model and adapter when configured. Otherwise the embedded base with the shipped adapter, as one
-    merged GGUF from the cache: it is faster per candidate than applying the adapter at every forward pass.
-    Given `first_use_build` (where to say so), a missing merged model is built first, once; without it, or when
-    the build fails, the adapter is applied at load time, which gives the same verdicts.
-    The shipped adapter is trained for the embedded base only, so a user's own model gets no adapter by default.
+    The user's model and adapter when configured. Otherwise the embedded base with the shipped adapter: as one
+    merged GGUF when the cache has it (see DefaultJudge, which builds it), else with the adapter applied at load
+    time. The shipped adapter is trained for the embedded base only, so a user's own model gets no adapter.
     """
     lora = Path(config.lora).expanduser() if config.lora else None
     if config.model:
@@ -56,27 +53,20 @@ def llama_cpp_files(config: Config, first_use_build: Warn | None = None) -> tupl
     if adapter is None:
         return base, None
     merged = find_merged_model(base, adapter)
-    if merged is None and first_use_build is not None:
-        merged = _build_merged_model(base, adapter, first_use_build)
     return (merged, None) if merged is not None else (base, adapter)
-
-
-def _build_merged_model(base: Path, adapter: Path, warn: Warn) -> Path | None:
-    from secretscan.inference.merge import build_merged_model
-
-    warn("building the merged judge model once (about 10 s); later runs load it from the cache")
-    try:
-        return build_merged_model(base, adapter)
-    except (ModelError, OSError) as exc:
-        warn(f"could not build the merged judge model ({exc}); applying the adapter at load time instead")
-        return None
 
 
 def _llama_cpp_judge(config: Config, warn: Warn) -> Judge:
     from secretscan.inference.llama_cpp import LlamaCppJudge
 
-    model, lora = llama_cpp_files(config, first_use_build=warn)
-    return LlamaCppJudge(model, lora)
+    if config.model or config.lora:
+        return LlamaCppJudge(*llama_cpp_files(config))
+    base, adapter = embedded_base_model(), shipped_adapter()
+    if adapter is None:
+        return LlamaCppJudge(base)
+    from secretscan.inference.default_judge import DefaultJudge
+
+    return DefaultJudge(base, adapter, warn)
 
 
 def _ollama_judge(config: Config, warn: Warn) -> Judge:

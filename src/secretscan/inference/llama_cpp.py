@@ -306,6 +306,14 @@ class LlamaRunner:
         self._cached = []
 
 
+def model_identity(model_path: Path, lora_path: Path | None) -> str:
+    """Identity of a model file and its adapter, cheap enough to compute on every run (see file_identity)."""
+    parts = [f"gguf:{file_identity(model_path)}"]
+    if lora_path is not None:
+        parts.append(f"lora:{file_identity(lora_path)}")
+    return "+".join(parts)
+
+
 class LlamaCppJudge:
     """The `llama-cpp` backend: P(secret) from the `yes` / `no` label logits of a local GGUF model."""
 
@@ -325,12 +333,8 @@ class LlamaCppJudge:
 
     @property
     def model_id(self) -> str:
-        """Identity of the model and adapter files, cheap enough to compute on every run (see file_identity)."""
         if self._model_id is None:
-            parts = [f"gguf:{file_identity(self.runner.model_path)}"]
-            if self.runner.lora_path is not None:
-                parts.append(f"lora:{file_identity(self.runner.lora_path)}")
-            self._model_id = "+".join(parts)
+            self._model_id = model_identity(self.runner.model_path, self.runner.lora_path)
         return self._model_id
 
     def load(self) -> None:
