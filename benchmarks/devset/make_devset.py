@@ -22,9 +22,10 @@ import random
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from secretscan.scanner.rules.checksums import make_age_secret_key, make_github_token
 from secretscan.training.data.providers import provider
@@ -1517,11 +1518,15 @@ SCENARIOS: tuple[Callable[[Values], list[Doc]], ...] = (
 
 
 def build(seed: int = SEED) -> list[Doc]:
-    values = Values(seed)
-    docs = [doc for scenario in SCENARIOS for doc in scenario(values)]
+    return collect(SCENARIOS, Values(seed), "make_devset")
+
+
+def collect(scenarios: Sequence[Callable[[Any], list[Doc]]], values: object, name: str) -> list[Doc]:
+    """Every scenario's documents, sorted by path; two scenarios writing one path is a bug in the script."""
+    docs = [doc for scenario in scenarios for doc in scenario(values)]
     paths = [d.path for d in docs]
     if len(paths) != len(set(paths)):
-        raise SystemExit("make_devset: two scenarios wrote the same path")
+        raise SystemExit(f"{name}: two scenarios wrote the same path")
     return sorted(docs, key=lambda d: d.path)
 
 
@@ -1582,28 +1587,26 @@ def _detect_secrets_firings(files: Path, docs: list[Doc]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    return run(argv, "make_devset", build(), HERE)
+
+
+def run(argv: list[str] | None, name: str, docs: list[Doc], home: Path) -> int:
+    """The command line of a corpus script: write `docs` into `home` (or --out) and check them, or --check."""
+    parser = argparse.ArgumentParser(prog=name, description="Write or check a labelled benchmark corpus.")
     parser.add_argument("--check", action="store_true", help="regenerate in a temp dir and compare with the repo")
-    parser.add_argument("--out", type=Path, default=HERE, help="folder to write files/ and labels.jsonl into")
+    parser.add_argument("--out", type=Path, default=home, help="folder to write files/ and labels.jsonl into")
     args = parser.parse_args(argv)
-    docs = build()
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
             write(docs, Path(tmp))
-            same = _same_tree(Path(tmp), HERE)
-        print(
-            "make_devset: the committed devset is up to date"
-            if same
-            else "make_devset: the committed devset differs; regenerate it"
-        )
+            same = _same_tree(Path(tmp), home)
+        print(f"{name}: the committed corpus is up to date" if same else f"{name}: the committed corpus differs; regenerate it")
         return 0 if same else 1
     write(docs, args.out)
     problems = unlabelled_firings(args.out, docs)
     labels = [lab for d in docs for lab in d.labels.values()]
     positives = sum(1 for label, _ in labels if label)
-    print(
-        f"make_devset: {len(docs)} files, {len(labels)} labelled lines ({positives} secrets, {len(labels) - positives} traps)"
-    )
+    print(f"{name}: {len(docs)} files, {len(labels)} labelled lines ({positives} secrets, {len(labels) - positives} traps)")
     for problem in problems:
         print(f"  {problem}", file=sys.stderr)
     return 1 if problems else 0

@@ -17,7 +17,6 @@ random body in a real format. None is a real credential.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import importlib.util
@@ -25,7 +24,6 @@ import json
 import random
 import struct
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -1129,16 +1127,7 @@ SCENARIOS: tuple[Callable[[Gen], list[Doc]], ...] = (
 
 
 def build(seed: int = SEED) -> list[Doc]:
-    gen = Gen(seed)
-    docs = [doc for scenario in SCENARIOS for doc in scenario(gen)]
-    paths = [d.path for d in docs]
-    if len(paths) != len(set(paths)):
-        raise SystemExit("make_heldout: two scenarios wrote the same path")
-    return sorted(docs, key=lambda d: d.path)
-
-
-def write(docs: list[Doc], root: Path) -> None:
-    devset.write(docs, root)
+    return list(devset.collect(SCENARIOS, Gen(seed), "make_heldout"))
 
 
 def unlabelled_firings(root: Path, docs: list[Doc]) -> list[str]:
@@ -1146,30 +1135,8 @@ def unlabelled_firings(root: Path, docs: list[Doc]) -> list[str]:
     return list(devset.unlabelled_firings(root, docs))
 
 
-def same_tree(a: Path, b: Path) -> bool:
-    return bool(devset._same_tree(a, b))
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="regenerate in a temp dir and compare with the repo")
-    parser.add_argument("--out", type=Path, default=HERE, help="folder to write files/ and labels.jsonl into")
-    args = parser.parse_args(argv)
-    docs = build()
-    if args.check:
-        with tempfile.TemporaryDirectory() as tmp:
-            write(docs, Path(tmp))
-            same = same_tree(Path(tmp), HERE)
-        print("make_heldout: the committed corpus is up to date" if same else "make_heldout: the committed corpus differs; regenerate it")
-        return 0 if same else 1
-    write(docs, args.out)
-    problems = unlabelled_firings(args.out, docs)
-    labels = [lab for d in docs for lab in d.labels.values()]
-    positives = sum(1 for label, _ in labels if label)
-    print(f"make_heldout: {len(docs)} files, {len(labels)} labelled lines ({positives} secrets, {len(labels) - positives} traps)")
-    for problem in problems:
-        print(f"  {problem}", file=sys.stderr)
-    return 1 if problems else 0
+    return int(devset.run(argv, "make_heldout", build(), HERE))
 
 
 if __name__ == "__main__":
