@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from benchmark_scripts import load_benchmark_script
 
 from secretscan.eval.corpus import load_corpus
 from secretscan.training.data.values import CATEGORIES, SECRET_CATEGORIES
@@ -19,12 +18,7 @@ HELDOUT = Path(__file__).resolve().parents[2] / "benchmarks" / "heldout"
 
 @pytest.fixture(scope="module")
 def make_heldout() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_heldout", HELDOUT / "make_heldout.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark_script("heldout/make_heldout.py")
 
 
 def test_it_loads_with_the_eval_loader_and_meets_the_size_minimums() -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from benchmark_scripts import load_benchmark_script
 
 from secretscan.eval.corpus import load_corpus
 from secretscan.training.data.config import GeneratorConfig
@@ -22,13 +21,7 @@ DEVSET = Path(__file__).resolve().parents[2] / "benchmarks" / "devset"
 
 @pytest.fixture(scope="module")
 def make_devset() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_devset", DEVSET / "make_devset.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # Its dataclasses resolve their annotations through sys.modules.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark_script("devset/make_devset.py")
 
 
 def test_it_is_big_enough_and_loads_with_the_eval_loader() -> None:
