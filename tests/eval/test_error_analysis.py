@@ -9,8 +9,9 @@ from secretscan.eval.error_analysis import (
     false_negative_kind,
     false_positive_kind,
     masked_context,
-    trace_line,
+    trace_file,
 )
+from secretscan.scanner.types import mask_secret
 
 
 @pytest.mark.parametrize(
@@ -53,7 +54,7 @@ def test_false_negative_kind(category: str, filtered_as: str | None, kind: str) 
     assert false_negative_kind(category, filtered_as) == kind
 
 
-def test_trace_line_follows_a_missed_line_through_the_candidate_stage() -> None:
+def test_trace_file_follows_each_missed_line_through_the_candidate_stage() -> None:
     text = "\n".join(
         [
             "import os",  # 1: no candidate
@@ -63,14 +64,14 @@ def test_trace_line_follows_a_missed_line_through_the_candidate_stage() -> None:
             'password = "Tr0ub4dor&3xyz"',  # 5: a candidate that goes on to the judge
         ]
     )
-    assert trace_line("app.py", text, 1).stage == "no candidate"
-    assert trace_line("app.py", text, 2).stage == "no candidate"
-    filtered = trace_line("app.py", text, 3)
+    traces = trace_file("app.py", text)
+    assert traces.keys() == {3, 4, 5}  # lines 1 and 2: no candidate
+    filtered = traces[3]
     assert filtered.stage.startswith("filtered: ") and filtered.filtered_as is not None
-    assert filtered.value_masked == "3f78…001b"
-    assert trace_line("app.py", text, 4).stage == "suppressed inline"
-    reported = trace_line("app.py", text, 5)
-    assert reported.stage == "candidate not reported" and reported.value_masked == "Tr…yz"
+    assert filtered.value_masked == mask_secret("3f786850e387550fdab836ed7e6dc881de23001b")
+    assert traces[4].stage == "suppressed inline"
+    reported = traces[5]
+    assert reported.stage == "candidate not reported" and reported.value_masked == mask_secret("Tr0ub4dor&3xyz")
 
 
 def test_masked_context_clips_at_the_file_edges() -> None:

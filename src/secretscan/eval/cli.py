@@ -69,7 +69,7 @@ def eval_command(
     from secretscan.eval.modes import parse_mode
     from secretscan.eval.pipeline import check_gate, evaluate_examples, evaluate_modes
     from secretscan.eval.plot import can_plot, plot_pr_curves
-    from secretscan.eval.report import PLOT_FILE, EvalReport, fmt_rate, results_table, write_report
+    from secretscan.eval.report import PLOT_FILE, EvalReport, fmt_rate, funnel_summary, results_table, write_report
 
     if corpus_dir is None and examples_path is None:
         raise ConfigError("give --corpus DIR, --examples FILE.jsonl, or both")
@@ -112,7 +112,7 @@ def eval_command(
     )
     written = write_report(report, out)
     if evals:
-        emit("\n".join(results_table(evals)))
+        emit("\n".join([*results_table(evals), *funnel_summary(evals)]))
     if judge_result is not None:
         emit(
             f"judge-level: accuracy {judge_result.accuracy:.3f}, F1 {fmt_rate(judge_result.counts.f1)}, "

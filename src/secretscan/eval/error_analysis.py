@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from secretscan.config import ExtraRule
+from secretscan.eval.corpus import Corpus, read_text
 from secretscan.eval.masking import mask_text
 from secretscan.scanner.candidates import find_candidates
 from secretscan.scanner.filters import harmless_reason
 from secretscan.scanner.suppress import is_allowed_inline
-from secretscan.scanner.types import ScanUnit
+from secretscan.scanner.types import Candidate, ScanUnit
 
 UNLABELLED = "(unlabelled)"
 CONTEXT_LINES = 2
@@ -104,6 +105,12 @@ def masked_context(lines: list[str], line: int) -> tuple[str, tuple[str, ...], t
     return mask_text(text), before, after
 
 
+# The stages a trace reports; errors.jsonl and docs/eval.md use these words.
+NO_CANDIDATE = "no candidate"
+SUPPRESSED_INLINE = "suppressed inline"
+NOT_REPORTED = "candidate not reported"
+
+
 @dataclass(frozen=True)
 class Trace:
     """Why our scanner reported nothing on a line."""
@@ -113,15 +120,47 @@ class Trace:
     value_masked: str | None
 
 
-def trace_line(path: str, text: str, line: int, rules: Sequence[ExtraRule] = ()) -> Trace:
-    """Re-run the candidate stage on one file and follow the line through the engine's first steps."""
-    candidates = [c for c in find_candidates(ScanUnit(path=path, text=text), rules=rules) if c.line == line]
-    if not candidates:
-        return Trace("no candidate", None, None)
+_NO_CANDIDATE = Trace(NO_CANDIDATE, None, None)
+
+
+def _trace(candidates: Sequence[Candidate]) -> Trace:
+    """Follow one line's candidates through the engine's first steps, in the engine's order."""
     first = candidates[0]
     if any(is_allowed_inline(c.line_text) for c in candidates):
-        return Trace("suppressed inline", None, first.masked)
+        return Trace(SUPPRESSED_INLINE, None, first.masked)
     reasons = [harmless_reason(c) for c in candidates]
     if all(reason is not None for reason in reasons):
         return Trace(f"filtered: {reasons[0]}", reasons[0], first.masked)
-    return Trace("candidate not reported", None, first.masked)
+    return Trace(NOT_REPORTED, None, first.masked)
+
+
+def trace_file(path: str, text: str, rules: Sequence[ExtraRule] = ()) -> dict[int, Trace]:
+    """Re-run the candidate stage on one file once and trace every line that has a candidate; a line missing from
+    the result had none."""
+    by_line: dict[int, list[Candidate]] = {}
+    for candidate in find_candidates(ScanUnit(path=path, text=text), rules=rules):
+        by_line.setdefault(candidate.line, []).append(candidate)
+    return {line: _trace(candidates) for line, candidates in by_line.items()}
+
+
+class CorpusTracer:
+    """Reads and traces each corpus file at most once: the funnel and the error records ask about many lines of
+    the same files, and the candidate stage is the slow part."""
+
+    def __init__(self, corpus: Corpus, rules: Sequence[ExtraRule] = ()) -> None:
+        self._corpus = corpus
+        self._rules = rules
+        self._texts: dict[str, str] = {}
+        self._traces: dict[str, dict[int, Trace]] = {}
+
+    def text(self, path: str) -> str:
+        """The file's text; empty when it is gone."""
+        if path not in self._texts:
+            file = self._corpus.path_of(path)
+            self._texts[path] = read_text(file) if file.is_file() else ""
+        return self._texts[path]
+
+    def trace(self, path: str, line: int) -> Trace:
+        if path not in self._traces:
+            self._traces[path] = trace_file(path, self.text(path), self._rules)
+        return self._traces[path].get(line, _NO_CANDIDATE)

@@ -3,19 +3,19 @@ the threshold sweep for judge modes, and the error records."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from secretscan.config import ExtraRule
-from secretscan.eval.corpus import Corpus, LineKey, file_kind, read_text
+from secretscan.eval.corpus import Corpus, LineKey, file_kind
 from secretscan.eval.error_analysis import (
     UNLABELLED,
+    CorpusTracer,
     ErrorRecord,
     false_negative_kind,
     false_positive_kind,
     masked_context,
-    trace_line,
 )
+from secretscan.eval.funnel import Funnel, build_funnel
 from secretscan.eval.masking import likely_value_masked
 from secretscan.eval.metrics import (
     Counts,
@@ -55,6 +55,7 @@ class ModeEval:
     by_kind: dict[str, dict[str, Metrics]]  # convention -> file kind -> metrics
     sweeps: dict[str, Sweep]  # by convention; empty unless the scores are judge probabilities
     errors: tuple[ErrorRecord, ...]  # at the applied threshold, strict convention (unlabelled lines included)
+    funnel: Funnel | None = None  # where the true lines were lost; our own modes only
 
 
 def metrics_of(values: Iterable[Outcome]) -> Metrics:
@@ -79,8 +80,9 @@ def best_by_line(predictions: Iterable[Prediction]) -> dict[LineKey, Prediction]
     return best
 
 
-def evaluate(corpus: Corpus, run: ModeRun, threshold: float, rules: Sequence[ExtraRule] = ()) -> ModeEval:
-    """`threshold` applies to our scanner's confidences; for rival tools and naive baselines every hit counts."""
+def evaluate(corpus: Corpus, run: ModeRun, threshold: float, tracer: CorpusTracer | None = None) -> ModeEval:
+    """`threshold` applies to our scanner's confidences; for rival tools and naive baselines every hit counts.
+    Pass one `tracer` (built with the config's extra rules) to every mode of a run, so each file is traced once."""
     best = best_by_line(run.predictions)
     applied = threshold if run.thresholded else None
     predicted = {key for key, p in best.items() if applied is None or p.score >= applied}
@@ -105,33 +107,29 @@ def evaluate(corpus: Corpus, run: ModeRun, threshold: float, rules: Sequence[Ext
             sweeps[convention] = Sweep(tuple(points), best_point(points))
         if strict:
             strict_result = result
-    errors = _error_records(corpus, run, strict_result, best, applied, category, rules)
-    return ModeEval(run, applied, overall, by_category, by_kind, sweeps, errors)
+    tracer = tracer or CorpusTracer(corpus)
+    errors = _error_records(run, strict_result, best, applied, category, tracer)
+    funnel = None
+    if run.ours and applied is not None:
+        certain = {(p.path, p.line) for p in run.predictions if p.certain}
+        funnel = build_funnel(corpus.labels, best, certain, applied, tracer)
+    return ModeEval(run, applied, overall, by_category, by_kind, sweeps, errors, funnel)
 
 
 def _error_records(
-    corpus: Corpus,
     run: ModeRun,
     result: Mapping[LineKey, Outcome],
     best: Mapping[LineKey, Prediction],
     applied: float | None,
     category: Mapping[LineKey, str],
-    rules: Sequence[ExtraRule],
+    tracer: CorpusTracer,
 ) -> tuple[ErrorRecord, ...]:
-    texts: dict[str, str] = {}
-
-    def text_of(path: str) -> str:
-        if path not in texts:
-            file = corpus.path_of(path)
-            texts[path] = read_text(file) if file.is_file() else ""
-        return texts[path]
-
     records = []
     for key, outcome in sorted(result.items()):
         if outcome not in ("fp", "fn"):
             continue
         path, line = key
-        lines = text_of(path).splitlines()
+        lines = tracer.text(path).splitlines()
         line_masked, before, after = masked_context(lines, line)
         label_category = category.get(key, UNLABELLED)
         prediction = best.get(key)
@@ -145,7 +143,7 @@ def _error_records(
             stage = f"scored {prediction.score:.2f} < {applied:.2f}"
             value = prediction.value_masked
         elif run.ours:
-            trace = trace_line(path, text_of(path), line, rules)
+            trace = tracer.trace(path, line)
             kind = false_negative_kind(label_category, trace.filtered_as)
             stage = trace.stage
             value = trace.value_masked or likely_value_masked(lines[line - 1])

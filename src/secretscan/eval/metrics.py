@@ -41,6 +41,10 @@ class Counts:
         return self.tp / positives if positives else None
 
     @property
+    def accuracy(self) -> float | None:
+        return (self.tp + self.tn) / self.total if self.total else None
+
+    @property
     def f1(self) -> float | None:
         denominator = 2 * self.tp + self.fp + self.fn
         return 2 * self.tp / denominator if denominator else None

@@ -22,7 +22,7 @@ from secretscan.eval.baselines import entropy_hits, keyword_hits
 from secretscan.eval.corpus import Corpus, read_text
 from secretscan.eval.masking import value_class
 from secretscan.inference.base import Judge
-from secretscan.scanner.types import mask_secret
+from secretscan.scanner.types import Certainty, mask_secret
 
 Warn = Callable[[str], None]
 
@@ -45,6 +45,8 @@ class Prediction:
     rule: str
     value_masked: str
     value_class: str | None
+    # Our scanner reported it without asking the judge (a valid checksum, a private key block).
+    certain: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ def _run_scanner(mode: str, corpus: Corpus, config: Config, judge: Judge | None,
             rule=f.candidate.rule,
             value_masked=f.candidate.masked,
             value_class=value_class(f.candidate.secret),
+            certain=f.candidate.certainty is Certainty.CERTAIN,
         )
         for f in result.findings
     )

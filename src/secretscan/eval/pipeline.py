@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from secretscan.config import Config
 from secretscan.errors import ConfigError
 from secretscan.eval.corpus import Corpus
+from secretscan.eval.error_analysis import CorpusTracer
 from secretscan.eval.evaluation import CONVENTIONS, ModeEval, evaluate
 from secretscan.eval.judge_eval import PROGRESS_EVERY, Example, JudgeEval, evaluate_judge
 from secretscan.eval.modes import is_judge_mode, judge_config_for, judge_detail, open_judge, run_mode
@@ -54,6 +55,7 @@ def evaluate_modes(
     judges = {
         mode: ReportingJudge(open_judge(mode, config, warn), progress, mode) for mode in modes if is_judge_mode(mode)
     }
+    tracer = CorpusTracer(corpus, config.rules)
     evals = []
     for mode in modes:
         progress(f"running {mode}")
@@ -62,7 +64,7 @@ def evaluate_modes(
             progress(f"{mode}: skipped ({run.skipped})")
         else:
             progress(f"{mode}: {len(run.predictions)} findings in {run.seconds:.1f} s")
-        evals.append(evaluate(corpus, run, threshold, config.rules))
+        evals.append(evaluate(corpus, run, threshold, tracer))
     return evals
 
 

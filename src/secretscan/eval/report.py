@@ -14,6 +14,15 @@ from secretscan import __version__
 from secretscan.eval.corpus import Corpus
 from secretscan.eval.error_analysis import ErrorRecord
 from secretscan.eval.evaluation import CONVENTIONS, Metrics, ModeEval
+from secretscan.eval.funnel import (
+    JUDGED_BELOW,
+    NEVER_A_CANDIDATE,
+    REPORTED,
+    REPORTED_CERTAIN,
+    Funnel,
+    is_filtered,
+    ordered,
+)
 from secretscan.eval.judge_eval import JudgeEval
 from secretscan.eval.metrics import Counts, SweepPoint
 from secretscan.eval.modes import ModeRun
@@ -21,6 +30,7 @@ from secretscan.eval.pipeline import Gate
 
 PLOT_FILE = "pr_curve.png"
 TOP_ERRORS_PER_KIND = 3
+FUNNEL_CATEGORIES = 15  # the most frequent true categories shown; the rest are summed as "other"
 
 
 @dataclass(frozen=True)
@@ -57,10 +67,21 @@ def _point_json(point: SweepPoint | None) -> dict[str, Any] | None:
     return None if point is None else {"threshold": _round(point.threshold), **_counts_json(point.counts)}
 
 
+def _funnel_json(funnel: Funnel) -> dict[str, Any]:
+    return {
+        "true_lines": funnel.true_lines,
+        "stages": funnel.stages,
+        "by_category": funnel.by_category,
+        "reach": {"all": _round(funnel.reach), "without_uuids": _round(funnel.reach_without_uuids)},
+        "on_reached": {**_counts_json(funnel.on_reached), "accuracy": _round(funnel.on_reached.accuracy)},
+    }
+
+
 def _mode_json(evaluation: ModeEval) -> dict[str, Any]:
     run = evaluation.run
     if run.skipped:
         return {"mode": run.mode, "status": "skipped", "note": run.skipped}
+    funnel = {} if evaluation.funnel is None else {"funnel": _funnel_json(evaluation.funnel)}
     return {
         "mode": run.mode,
         "status": "ok",
@@ -83,6 +104,7 @@ def _mode_json(evaluation: ModeEval) -> dict[str, Any]:
             for name, s in evaluation.sweeps.items()
         },
         "errors_by_kind": dict(Counter(e.kind for e in evaluation.errors).most_common()),
+        **funnel,
     }
 
 
@@ -265,6 +287,99 @@ def _error_lines(evaluation: ModeEval) -> list[str]:
     return lines
 
 
+def _fmt_share(value: float | None) -> str:
+    """A share as a percentage with one decimal, or an en dash when it is undefined."""
+    return "–" if value is None else f"{value:.1%}"
+
+
+def _funnels(evals: Sequence[ModeEval]) -> list[tuple[str, Funnel]]:
+    return [(e.run.mode, e.funnel) for e in evals if e.funnel is not None]
+
+
+def funnel_summary(evals: Sequence[ModeEval]) -> list[str]:
+    """One line per our mode: how many secrets the judge ever gets to see, and where the biggest losses are."""
+    return [
+        f"{mode}: {_fmt_share(funnel.reach)} of true lines reach the judge or a certain rule "
+        f"({_fmt_share(funnel.reach_without_uuids)} without UUIDs); "
+        f"never a candidate {_fmt_share(funnel.share(funnel.stages.get(NEVER_A_CANDIDATE, 0)))}, "
+        f"filtered {_fmt_share(funnel.share(funnel.filtered))}"
+        for mode, funnel in _funnels(evals)
+    ]
+
+
+def _stage_table(funnels: Sequence[tuple[str, Funnel]]) -> list[str]:
+    combined: Counter[str] = Counter()
+    for _, funnel in funnels:
+        combined.update(funnel.stages)
+    rows = [
+        [stage, *(f"{f.stages.get(stage, 0)} ({_fmt_share(f.share(f.stages.get(stage, 0)))})" for _, f in funnels)]
+        for stage in ordered(combined)
+    ]
+    rows.append(["**true lines**", *(str(f.true_lines) for _, f in funnels)])
+    rows.append(["**reach: judge or certain rule**", *(_fmt_share(f.reach) for _, f in funnels)])
+    rows.append(["**reach without UUIDs**", *(_fmt_share(f.reach_without_uuids) for _, f in funnels)])
+    for name in ("precision", "recall", "accuracy"):
+        rows.append([f"**on reached: {name}**", *(fmt_rate(getattr(f.on_reached, name)) for _, f in funnels)])
+    return _table(["stage", *(mode for mode, _ in funnels)], rows)
+
+
+def _category_groups(funnel: Funnel) -> dict[str, list[str]]:
+    """The most frequent true categories, each on its own, then the rest as one group."""
+    totals = Counter({name: sum(stages.values()) for name, stages in funnel.by_category.items()})
+    top = [name for name, _ in totals.most_common(FUNNEL_CATEGORIES)]
+    groups = {name: [name] for name in top}
+    rest = [name for name in totals if name not in groups]
+    if rest:
+        groups[f"other ({len(rest)} categories)"] = rest
+    return groups
+
+
+def _category_cells(funnel: Funnel, names: Sequence[str]) -> list[str]:
+    stages: Counter[str] = Counter()
+    for name in names:
+        stages.update(funnel.by_category.get(name, {}))
+    total = sum(stages.values())
+    found = stages[REPORTED_CERTAIN] + stages[REPORTED]
+    filtered = sum(n for stage, n in stages.items() if is_filtered(stage))
+    recall = found / total if total else None
+    return [fmt_rate(recall), str(stages[NEVER_A_CANDIDATE]), str(filtered), str(stages[JUDGED_BELOW])]
+
+
+def _funnel_category_table(funnels: Sequence[tuple[str, Funnel]]) -> list[str]:
+    """Every one of our modes sees the same true lines, so the first funnel picks the rows."""
+    groups = _category_groups(funnels[0][1])
+    rows = []
+    for group, names in groups.items():
+        true_lines = sum(sum(funnels[0][1].by_category[name].values()) for name in names)
+        rows.append([group, str(true_lines), *(c for _, f in funnels for c in _category_cells(f, names))])
+    header = ["category", "true lines"]
+    for mode, _ in funnels:
+        header += [f"{mode} recall", f"{mode} never a candidate", f"{mode} filtered", f"{mode} judged below"]
+    return _table(header, rows)
+
+
+def _funnel_lines(evals: Sequence[ModeEval]) -> list[str]:
+    funnels = _funnels(evals)
+    if not funnels:
+        return []
+    return [
+        "## Where the true lines were lost",
+        "",
+        (
+            "Each true line stops at one stage of our scanner: no detector fired (never a candidate), a harmless-value "
+            "filter dropped every candidate on it, an inline allow comment hid it, the judge scored it below the "
+            "threshold, or it was reported (certain: a valid checksum or a private key block, no judge asked). "
+            "Reach: the share that the judge or a certain rule saw. On reached: the mode's precision, recall and "
+            "accuracy on the labelled lines (true and false) that reached it."
+        ),
+        "",
+        *_stage_table(funnels),
+        "",
+        *_funnel_category_table(funnels),
+        "",
+    ]
+
+
 def to_markdown(report: EvalReport) -> str:
     lines = ["# secretscan eval", ""]
     corpus = report.corpus
@@ -297,6 +412,7 @@ def to_markdown(report: EvalReport) -> str:
             lines.append("")
         if report.plot_written:
             lines += [f"![precision-recall curve]({PLOT_FILE})", ""]
+        lines += _funnel_lines(report.evals)
         lines += ["## F1 by category (labelled-only)", "", *_group_table(report.evals, "by_category", "category"), ""]
         lines += ["## F1 by file kind (labelled-only)", "", *_group_table(report.evals, "by_kind", "file kind"), ""]
         lines += ["## Errors", "", "All errors are in `errors.jsonl` (strict convention, values masked).", ""]
