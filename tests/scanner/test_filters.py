@@ -65,8 +65,6 @@ VALUE_FILTERS: dict[str, tuple[Callable[[str], bool], list[str]]] = {
     "placeholder": (
         filters.is_placeholder,
         [
-            "changeme",
-            "change-me",
             "your-api-key-here",
             "your_api_key",
             "<your token>",
@@ -76,19 +74,9 @@ VALUE_FILTERS: dict[str, tuple[Callable[[str], bool], list[str]]] = {
             "********",
             "REDACTED",
             "[REDACTED]",
-            "dummy-token",
-            "example_secret",
-            "sample-key",
-            "AKIAIOSFODNN7EXAMPLE",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
             "replace_me",
-            "sk_test_mock",
-            "fake-token",
-            "not-a-real-key",
             "generate-with-openssl-rand-hex-32",
             "TODO",
-            "my-secret",
-            "my_api_key",
             "...",
             "stored-in-keychain",
             "configured_in_ci",
@@ -102,7 +90,6 @@ VALUE_FILTERS: dict[str, tuple[Callable[[str], bool], list[str]]] = {
             "TO_BE_PROVIDED",
             "rotate-and-fill",
             "AK" + "IA0000000000000000",
-            "notreal",
         ],
     ),
     "template": (
@@ -226,6 +213,24 @@ VALUE_FILTERS: dict[str, tuple[Callable[[str], bool], list[str]]] = {
             "config/keys/prod_key.pem",
             "path/to/some/module",
             "/var/lib/docker/overlay2/" + rand("0123456789abcdef", 64, "layer"),
+        ],
+    ),
+    "weak_default": (
+        filters.is_weak_default,
+        [
+            "changeme",
+            "change-me",
+            "dummy-token",
+            "example_secret",
+            "sample-key",
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "sk_test_mock",
+            "fake-token",
+            "not-a-real-key",
+            "notreal",
+            "my-secret",
+            "my_api_key",
         ],
     ),
     "basic_placeholder": (
@@ -357,7 +362,6 @@ def _candidate(secret: str, line: str, rule: str = "generic-password", path: str
     ("secret", "line", "rule", "path", "reason"),
     [
         ("${DB_PASSWORD}", "password: ${DB_PASSWORD}", "generic-password", "app.yaml", "template"),
-        ("password", 'password = "password"', "generic-password", "app.py", "key_repeated"),
         (
             rand(A62, 40, "z"),
             f'"resolved": "{rand(A62, 40, "z")}"',
@@ -372,13 +376,26 @@ def _candidate(secret: str, line: str, rule: str = "generic-password", path: str
             "ids.py",
             "uuid",
         ),
-        ("changeme", "DB_PASSWORD=changeme", "generic-password", ".env", "placeholder"),
     ],
 )
 def test_harmless_reason_names_the_first_matching_filter(
     secret: str, line: str, rule: str, path: str, reason: str
 ) -> None:
     assert filters.harmless_reason(_candidate(secret, line, rule, path)) == reason
+
+
+@pytest.mark.parametrize(
+    ("secret", "line", "path", "sign"),
+    [
+        ("password", 'password = "password"', "app.py", "key_repeated"),
+        ("changeme", "DB_PASSWORD=changeme", ".env", "weak_default"),
+        ("abcdefgh", 'token = "abcdefgh"', "app.py", "sequential"),
+    ],
+)
+def test_judgement_calls_are_weak_signs_not_filters(secret: str, line: str, path: str, sign: str) -> None:
+    candidate = _candidate(secret, line, "generic-password", path)
+    assert filters.harmless_reason(candidate) is None
+    assert filters.weak_sign(candidate) == sign
 
 
 def test_harmless_reason_keeps_real_candidates() -> None:

@@ -15,7 +15,9 @@ from secretscan.config import ExtraRule
 from secretscan.scanner.rules import TOKEN_RULES, Hit, RuleSet, Specificity
 from secretscan.scanner.rules.connection import find_connection_string_hits, find_url_credential_hits
 from secretscan.scanner.rules.entropy import find_entropy_hits
+from secretscan.scanner.rules.identifiers import find_identifier_hits
 from secretscan.scanner.rules.keywords import MAX_LINE_CHARS, find_keyword_hits
+from secretscan.scanner.rules.parameters import find_parameter_hits
 from secretscan.scanner.rules.private_keys import find_private_key_hits
 from secretscan.scanner.types import Candidate, Certainty, ScanUnit
 
@@ -56,6 +58,8 @@ def find_hits(text: str, path: str, rules: Sequence[ExtraRule] = ()) -> list[Hit
         *find_url_credential_hits(text, lowered),
         *find_connection_string_hits(text, lowered),
         *find_keyword_hits(text, lowered, path),
+        *find_parameter_hits(text, lowered),
+        *find_identifier_hits(text),
         *find_entropy_hits(text),
     ]
 

@@ -50,12 +50,11 @@ _PLACEHOLDER = re.compile(
     x{4,} | \*{3,} | •{3,} | \#{4,} | \.{3,} | …
     | ^<[^<>]+>$ | <[a-z_ -]*(?:key|token|secret|password|pass|pwd|here|your|value)[a-z_ -]*>
     | ^\[[^\[\]]+\]$
-    | change[\W_]?(?:me|it|this) | replace[\W_]?(?:me|this|with) | fill[\W_]?(?:me|in)
+    | replace[\W_]?(?:me|this|with) | fill[\W_]?(?:me|in)
     | ^your[\W_] | [\W_]your[\W_] | ^your(?:key|token|secret|password|pass|apikey)
     | (?:^|[\W_])(?:goes[\W_]?)?here$ | insert[\W_]?your | enter[\W_]?your | put[\W_]?your | add[\W_]?your
-    | redacted | censored | sanitized | obfuscated | placeholder | dummy | example | sample
-    | not[\W_]?(?:a[\W_]?)?real | ^(?:todo|tbd|fixme|hidden|masked|removed|secret_here|none_set)$
-    | (?:^|[\W_])(?:mock|fake|stub)(?:[\W_]|$) | ^my[\W_]?(?:secret|token|password|pass|api|key|app)
+    | redacted | censored | sanitized | obfuscated | placeholder
+    | ^(?:todo|tbd|fixme|hidden|masked|removed|secret_here|none_set)$
     | ^(?:generate|create|set|use|paste|provide)[\W_] | openssl[\W_]rand
     # Instructions instead of a value: "ask_platform_ops", "injected_at_deploy_time", "PROVIDED_BY_VAULT",
     # "stored-in-keychain", "configured_in_ci", "per_environment", "do-not-commit", "NOT_SET_YET".
@@ -67,6 +66,16 @@ _PLACEHOLDER = re.compile(
     | [\W_](?:deploy|run|build|boot)[\W_]?time$ | (?:^|[\W_])(?:from|in|via)[\W_]+(?:\w+[\W_]+){0,2}vault(?:[\W_]|$)
     """
 )
+# Weak, default and test literals: `changeit`, `mysecretpassword`, `dummy-token`, `notarealsecret`. The labelling
+# policy counts a hard-coded one as a credential (it works on every install that kept the default), but so many
+# of them sit in docs and templates that whether this one is live is a judgement call: the judge's, at a low prior.
+_WEAK_DEFAULT = re.compile(
+    r"""(?ix)
+    change[\W_]?(?:me|it|this) | dummy | example | sample
+    | not[\W_]?(?:a[\W_]?)?real | (?:^|[\W_])(?:mock|fake|stub)(?:[\W_]|$)
+    | ^my[\W_]?(?:secret|token|password|pass|api|key|app)
+    """
+)
 # Published in vendors' documentation and copied into countless tutorials and tests: AWS's example keys,
 # Stripe's docs test key, the jwt.io sample token's signature. Assembled so this file is not a finding itself.
 _DOCUMENTATION_KEYS = frozenset(
@@ -76,12 +85,17 @@ _DOCUMENTATION_FRAGMENTS = ("SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_" + "adQssw5c",)
 
 
 def is_placeholder(secret: str) -> bool:
-    """`changeme`, `your-api-key-here`, `<token>`, `xxxx`, `****`, `REDACTED`, dummy/example/sample values, and
-    the keys vendors publish in their documentation."""
+    """`your-api-key-here`, `<token>`, `xxxx`, `****`, `REDACTED`: a slot for a value, not a value."""
+    return _PLACEHOLDER.search(secret) is not None
+
+
+def is_weak_default(secret: str) -> bool:
+    """`changeme`, `mysecretpassword`, dummy/example/sample/fake values, and the keys vendors publish in their
+    documentation: real literals that may well be live, or only a sample."""
     return (
         secret in _DOCUMENTATION_KEYS
         or any(fragment in secret for fragment in _DOCUMENTATION_FRAGMENTS)
-        or _PLACEHOLDER.search(secret) is not None
+        or _WEAK_DEFAULT.search(secret) is not None
     )
 
 
@@ -284,7 +298,7 @@ _IDENTIFIER_WORDS = frozenset(
 
 def is_identifier_assignment(line: str, column: int) -> bool:
     """The value is assigned to an id-like name (`blob_id="64ea…"`, `revision: "5503…"`)."""
-    name = _name_before(line, column)
+    name = name_before(line, column)
     return name is not None and any(word in _IDENTIFIER_WORDS for word in name_words(name))
 
 
@@ -351,7 +365,7 @@ def is_public_key(secret: str, lines_up_to_here: list[str]) -> bool:
 
 def is_public_name(line: str, column: int) -> bool:
     """Assigned to a public-sounding name: `PUBLIC_VAPID_KEY = "BEy…"`, `publishableKey: "…"`."""
-    name = _name_before(line, column)
+    name = name_before(line, column)
     return name is not None and any(word in _PUBLIC_NAME_WORDS for word in name_words(name))
 
 
@@ -437,7 +451,7 @@ _PASSWORD_SLOT = frozenset({"password", "passwd", "pass", "pwd"})
 _XML_KEY_BEFORE_VALUE = re.compile(r"(?:key|name)\s*=\s*[\"']([^\"']+)[\"']\s+value\s*=\s*[\"']$")
 
 
-def _name_before(line: str, column: int) -> str | None:
+def name_before(line: str, column: int) -> str | None:
     """The name the value at `column` (1-based) is assigned to, if the line has one."""
     before = line[: max(0, column - 1)]
     found = _XML_KEY_BEFORE_VALUE.search(before) or _NAME_BEFORE_VALUE.search(before)
@@ -451,7 +465,7 @@ def is_key_repeated(secret: str, line: str, column: int, implicit_key: str | Non
         return False
     if implicit_key == "password":
         return value in _PASSWORD_SLOT
-    name = _name_before(line, column)
+    name = name_before(line, column)
     if name is None:
         return False
     last_word = re.split(r"[._-]", name)[-1]
@@ -464,7 +478,12 @@ def is_placeholder_basic_credential(secret: str) -> bool:
     if decoded is None:
         return False
     password = decoded[1]
-    return password.lower() in _PASSWORD_SLOT or is_placeholder(password) or is_template(password)
+    return (
+        password.lower() in _PASSWORD_SLOT
+        or is_placeholder(password)
+        or is_weak_default(password)
+        or is_template(password)
+    )
 
 
 LOCK_FILES = frozenset(
@@ -534,14 +553,7 @@ FILTERS: tuple[tuple[str, Filter], ...] = (
     ("template", lambda c: is_template(c.secret)),
     ("env_lookup", lambda c: is_env_lookup(c.secret)),
     ("secret_reference", lambda c: is_secret_reference(c.secret)),
-    (
-        "key_repeated",
-        lambda c: is_key_repeated(c.secret, c.line_text, c.column, "password" if c.rule in _CONNECTION_RULES else None),
-    ),
-    ("names_a_secret", _generic(lambda c: names_a_secret(c.secret))),
     ("code_expression", _generic(lambda c: is_code_expression(c.secret))),
-    ("sequential", lambda c: is_sequential(c.secret)),
-    ("basic_placeholder", lambda c: c.rule == "http-auth-header" and is_placeholder_basic_credential(c.secret)),
     ("public_key", lambda c: is_public_key(c.secret, [*c.context_before, c.line_text])),
     ("kubernetes_reference", _generic(lambda c: is_kubernetes_reference(_surroundings(c)))),
     ("pem_marker", _generic(lambda c: is_pem_marker(c.secret))),
@@ -552,7 +564,6 @@ FILTERS: tuple[tuple[str, Filter], ...] = (
     ("git_sha", _generic(lambda c: is_git_sha(c.secret, c.line_text))),
     ("regex", _generic(lambda c: is_regex(c.secret))),
     ("prose", _generic(lambda c: is_prose(c.secret))),
-    ("documentation_example", _generic(lambda c: is_documentation_example(c.line_text))),
     ("path", _generic(lambda c: is_path(c.secret))),
     ("url", _generic(lambda c: is_url_without_credentials(c.secret))),
     ("uuid", _nameless(lambda c: is_uuid(c.secret))),
@@ -560,10 +571,35 @@ FILTERS: tuple[tuple[str, Filter], ...] = (
     ("public_name", _nameless(lambda c: is_public_name(c.line_text, c.column))),
 )
 
+# Judgement calls: each of these holds for many real credentials in real code as well as for harmless values
+# (`password: "password"` in a fixture is labelled a secret; so is `changeit`). They don't drop a candidate:
+# they lower its prior and become a feature of the scorer, and the judge settles it in context.
+WEAK_SIGNS: tuple[tuple[str, Filter], ...] = (
+    ("weak_default", lambda c: is_weak_default(c.secret)),
+    (
+        "key_repeated",
+        lambda c: is_key_repeated(c.secret, c.line_text, c.column, "password" if c.rule in _CONNECTION_RULES else None),
+    ),
+    ("names_a_secret", _generic(lambda c: names_a_secret(c.secret))),
+    ("sequential", lambda c: is_sequential(c.secret)),
+    ("basic_placeholder", lambda c: c.rule == "http-auth-header" and is_placeholder_basic_credential(c.secret)),
+    ("documentation_example", _generic(lambda c: is_documentation_example(c.line_text))),
+)
+# A candidate with a weak sign is reported rules-only only if nothing else vouches for it.
+WEAK_PRIOR = 0.2
+
 
 def harmless_reason(candidate: Candidate) -> str | None:
     """The name of the first filter that says this candidate is certainly not a secret, or None."""
     for name, matches in FILTERS:
+        if matches(candidate):
+            return name
+    return None
+
+
+def weak_sign(candidate: Candidate) -> str | None:
+    """The name of the first judgement-call sign that this candidate may be a sample or a default, or None."""
+    for name, matches in WEAK_SIGNS:
         if matches(candidate):
             return name
     return None

@@ -37,7 +37,7 @@ _UNQUALIFIED_KEY_PRIOR = 0.45
 
 _STEMS = re.compile(
     r"pass|pwd|pw|secret|token|key|auth|cred|salt|seed|psk|bearer|basic|mysql|mariadb|sshpass|curl|wget"
-    r"|identified|create_user|create_superuser"
+    r"|identified|create_user|create_superuser|nonce"
 )
 
 
@@ -66,6 +66,8 @@ class FileSyntax:
     kind: FileKind
     backtick_strings: bool = False
     python: bool = False
+    # A comment line in source code: read like a doc, except that `backticks` there quote code, not a value.
+    code_comment: bool = False
 
 
 def file_syntax(path: str) -> FileSyntax:
@@ -109,6 +111,12 @@ _SETTER = re.compile(
     + _QUOTED_VALUE
     + r"(?:\.(?:toCharArray|getBytes|toByteArray|encodeToByteArray)\([\w.]{0,40}\))?[ \t]*\)"
 )
+# `new GitCredential("alice", "pw")`, `OAuth2AccessToken("…")`, `mongodb_password('user', 'pw')`: a constructor or
+# helper named for a credential takes it as its last string argument.
+_CREDENTIAL_CALL = re.compile(
+    r"(?P<name>[A-Za-z_][\w]{2,60})\((?:[ \t]*[\"'][^\"'\n]{0,80}[\"'][ \t]*,)*[ \t]*"
+    r"(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)')[ \t]*\)"
+)
 _XML_ELEMENT = re.compile(r"<(?P<name>[A-Za-z_][\w.:-]{0,80})(?:[ \t][^<>\n]*)?>(?P<bare>[^<>\n]{1,300})</(?P=name)>")
 _XML_KEY_VALUE = re.compile(
     r"(?:key|name)[ \t]*=[ \t]*[\"'](?P<name>[^\"'\n]{1,80})[\"'][ \t]+value[ \t]*=[ \t]*"
@@ -138,7 +146,10 @@ _HEADER_OPTION = re.compile(r"(?:-H|--header)[ \t]+[\"'](?P<name>[\w-]{2,60}):[ 
 # Space-separated config directives: redis.conf `requirepass x`, netrc `… password x`, sshd-style files.
 _DIRECTIVE = re.compile(r"[ \t]*(?P<name>[A-Za-z_][\w.-]*)[ \t]+(?P<bare>[^\s#;=:\"'][^\s]*)[ \t]*\r?")
 _NETRC_PASSWORD = re.compile(r"(?:^|[ \t])(?P<name>password|passwd)[ \t]+(?P<bare>[^\s]+)")
-_SQL_PASSWORD = re.compile(r"(?i:\bpassword|\bidentified[ \t]+by)[ \t]+'(?P<sq>[^'\n]+)'")
+# Oracle and PostgreSQL also take the password unquoted: `IDENTIFIED BY Welcome1`, `WITH LOGIN PASSWORD pw;`.
+_SQL_PASSWORD = re.compile(
+    r"(?i:\bpassword|\bidentified[ \t]+by)[ \t]+(?:'(?P<sq>[^'\n]+)'|\"(?P<dq>[^\"\n]+)\"|(?P<bare>[^\s;'\"]+))"
+)
 _SQL_USER_STATEMENT = re.compile(r"(?i)\b(?:create|alter)[ \t]+(?:user|role|login)\b|\bgrant\b")
 # Django/flask-style `create_user("name", "email", "password")`: the last positional string.
 _CREATE_USER = re.compile(r"create_(?:super)?user\([^)\n]*,[ \t]*[\"'](?P<dq>[^\"'\n]+)[\"'][ \t]*\)")
@@ -183,10 +194,21 @@ def _value(match: re.Match[str]) -> _Value | None:
     return None
 
 
+# A whole-line comment in source code: what follows is prose or a sample config, read like a doc.
+_LINE_COMMENT = re.compile(r"[ \t]*(?://|#|\*|/\*|--|<!--|;)")
+
+
+def _line_syntax(syntax: FileSyntax, line: str) -> FileSyntax:
+    """Comments in code hold sample settings (`// password: s3cret-42`) that the code's own syntax would reject."""
+    if syntax.kind is FileKind.CODE and _LINE_COMMENT.match(line):
+        return FileSyntax(FileKind.DOCS, code_comment=True)
+    return syntax
+
+
 def _value_allowed(syntax: FileSyntax, op: str, value: _Value, text: str) -> bool:
     if value.group == "bq":
         # Markdown `password: \`hunter2\`` quotes the value as inline code.
-        return syntax.backtick_strings or syntax.kind is FileKind.DOCS
+        return syntax.backtick_strings or (syntax.kind is FileKind.DOCS and not syntax.code_comment)
     if not value.bare:
         return True
     bare = text[value.start : value.end]
@@ -260,7 +282,7 @@ def _form_hits(line: str, lower: str, offset: int, syntax: FileSyntax) -> Iterat
     """Calls, setters, XML, command-line flags and Dockerfile `ENV NAME value`."""
     matches: list[re.Match[str]] = []
     if "(" in line:
-        matches += (*_CALL.finditer(line), *_SETTER.finditer(line))
+        matches += (*_CALL.finditer(line), *_SETTER.finditer(line), *_CREDENTIAL_CALL.finditer(line))
     if "<" in line:
         for pattern in (_XML_ELEMENT, _XML_KEY_VALUE, _XML_KEY_TEXT):
             matches += pattern.finditer(line)
@@ -409,8 +431,9 @@ def find_keyword_hits(text: str, lowered: str, path: str) -> list[Hit]:
         line, lower = text[start:end], lowered[start:end]
         # Header values first: `Authorization: Bearer x` is the token x, not the assignment of "Bearer x".
         hits += _auth_header_hits(line, lower, start)
-        hits += _assignment_hits(line, lower, start, syntax)
-        hits += _form_hits(line, lower, start, syntax)
+        line_syntax = _line_syntax(syntax, line)
+        hits += _assignment_hits(line, lower, start, line_syntax)
+        hits += _form_hits(line, lower, start, line_syntax)
         hits += _command_line_hits(line, lower, start)
     if PurePosixPath(path).name.lower() in _PGPASS_NAMES:
         hits += _pgpass_hits(text)

@@ -23,7 +23,7 @@ _SHORT_PASSWORD_ENDINGS = ("pass", "pwd", "pw")
 _NOT_PASSWORDS = frozenset("bypass compass surpass overpass underpass multipass subpass trespass".split())
 _SECRET_SUBSTRINGS = ("secret", "credential")
 _NOT_SECRETS = frozenset("secretary secretaries".split())
-_SECRET_WORDS = frozenset("creds cred token psk salt".split())
+_SECRET_WORDS = frozenset("creds cred token psk salt nonce noncestr".split())
 _FORM_TOKEN_WORDS = frozenset({"csrf", "xsrf"})
 # `key` alone is any dict key; with one of these before it, it is a key to something.
 _KEY_QUALIFIERS = frozenset(
@@ -32,7 +32,7 @@ _KEY_QUALIFIERS = frozenset(
     "production write read deploy ssh sas aes crypt crypto cipher x server integration partner merchant mailgun "
     "stripe sendgrid twilio algolia openai sdk mobile signature verification recaptcha captcha google maps "
     "preshared pre fernet encrypt decrypt jwe jws totp otp kms gpg pgp wrapping cookie csrf nacl sodium age sops "
-    "webhooks".split()
+    "webhooks oauth loggedin secureauth logged".split()
 )
 _COMPOUND_KEYS = frozenset(q + "key" for q in _KEY_QUALIFIERS)
 # Words that are a secret only after one of these: `key` alone is any dict key, `seed` seeds a random generator,

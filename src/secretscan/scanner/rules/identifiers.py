@@ -1,0 +1,32 @@
+"""UUID-shaped values and cloud principal IDs, reported with a low prior for the judge to settle.
+
+Real repositories use UUIDs as API keys, tokens and client secrets as often as as plain identifiers, and the
+difference is in the context (`apiKey = "…"` against `FOLDERID_Documents = new Guid("…")`), which is the judge's
+job, not a filter's. The prior is low so that, rules only, a bare UUID is never reported on its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from secretscan.scanner.rules.base import Hit, Specificity
+
+UUID_PRIOR = 0.25
+_UUID = re.compile(r"(?<![\w-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-])")
+# AWS unique IDs of roles, users, policies, groups and instance profiles (AROA…, AIDA…): names of principals
+# that show up beside access keys in recorded API responses and state files.
+AWS_ID_PRIOR = 0.3
+_AWS_UNIQUE_ID = re.compile(r"(?<![A-Za-z0-9])A(?:ROA|IDA|NPA|GPA|IPA|NVA|PKA)[A-Z0-9]{16,17}(?![A-Za-z0-9])")
+
+
+def find_identifier_hits(text: str) -> list[Hit]:
+    hits = []
+    if "-" in text:
+        for match in _UUID.finditer(text):
+            hits.append(Hit(match.start(), match.end(), "uuid", "identifier", UUID_PRIOR, Specificity.ENTROPY))
+    if "A" in text:
+        for match in _AWS_UNIQUE_ID.finditer(text):
+            hits.append(
+                Hit(match.start(), match.end(), "aws-unique-id", "cloud", AWS_ID_PRIOR, Specificity.TOKEN)
+            )
+    return hits
