@@ -1,24 +1,32 @@
-"""The pipeline's own logic: prior × judge combination, thresholds, dedupe and the backend-down fallback.
+"""The pipeline's own logic: prior × judge combination, the cheap scorer's cascade, thresholds, dedupe and the
+backend-down fallback.
 
-The judges here are small deterministic implementations of the Judge protocol, so these tests pin the engine's
-arithmetic; the real llama.cpp and Ollama backends are exercised in tests/inference/.
+The judges here are small deterministic implementations of the Judge protocol, and the scorers real weight files
+with chosen weights, so these tests pin the engine's arithmetic; the real llama.cpp and Ollama backends are
+exercised in tests/inference/, the shipped scorer in tests/inference/test_scorer.py.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from secretscan.config import Config
-from secretscan.engine import combine, scan_units
+from secretscan.engine import SCORER_OFF, combine, scan_units
 from secretscan.errors import BackendUnavailable
+from secretscan.inference.scorer import Scorer, save_scorer
 from secretscan.scanner.prompt import Prompt
 from secretscan.scanner.types import ScanUnit
 
 # Built at run time so this file does not itself look like a leak.
 AWS_KEY = "AKIA" + "QYLPMN5HFIQR7XYZ"
 TEXT = f'password = "{"hunter2" + "hunter"}"\naws = "{AWS_KEY}"\nsame = "{"hunter2" + "hunter"}"\n'
+# The LLM alone, folded with the rule's prior: what the engine does without a cheap scorer.
+LLM_ONLY = Config(scorer=SCORER_OFF)
 
 
 class FixedJudge:
@@ -76,21 +84,21 @@ def test_rules_only_holds_priors_to_the_threshold() -> None:
 def test_identical_prompts_are_judged_once_and_scores_apply_to_each() -> None:
     judge = FixedJudge(0.9)
     unit = ScanUnit(path="app.py", text="a_password = 'Zx9-long-pass'\n" * 3)
-    result = scan_units([unit], Config(), judge)
+    result = scan_units([unit], LLM_ONLY, judge)
     assert len(result.findings) == 3
     assert len(judge.asked) == 1
     assert result.stats.judged == 1
 
 
 def test_a_judge_that_says_no_drops_generic_candidates() -> None:
-    result = scan_units([ScanUnit(path="app.py", text=TEXT)], Config(threshold=0.5), FixedJudge(0.01))
+    result = scan_units([ScanUnit(path="app.py", text=TEXT)], LLM_ONLY, FixedJudge(0.01))
     assert result.findings == ()
     assert result.stats.backend == "fixed"
 
 
 def test_backend_down_falls_back_to_rules_with_a_warning() -> None:
     warnings: list[str] = []
-    result = scan_units([ScanUnit(path="app.py", text=TEXT)], Config(), DownJudge(0.5), warn=warnings.append)
+    result = scan_units([ScanUnit(path="app.py", text=TEXT)], LLM_ONLY, DownJudge(0.5), warn=warnings.append)
     assert result.findings, "rules-only fallback must still report"
     assert all(f.reason == "rules" for f in result.findings)
     assert len(warnings) == 1 and "falling back to rules only" in warnings[0]
@@ -98,5 +106,55 @@ def test_backend_down_falls_back_to_rules_with_a_warning() -> None:
 
 def test_backend_down_with_fallback_error_raises() -> None:
     with pytest.raises(BackendUnavailable):
-        scan_units([ScanUnit(path="app.py", text=TEXT)], Config(fallback="error"), DownJudge(0.5))
+        scan_units([ScanUnit(path="app.py", text=TEXT)], Config(fallback="error", scorer=SCORER_OFF), DownJudge(0.5))
 
+
+
+def constant_scorer(tmp_path: Path, probability: float, band: tuple[float, float] = (0.2, 0.8)) -> Config:
+    """A weight file whose every weight is 0, so it says `probability` for every candidate."""
+    path = tmp_path / "scorer.npz"
+    bias = math.log(probability / (1 - probability))
+    save_scorer(Scorer(np.zeros(64, dtype=np.float32), bias, band, llm_weight=0.5), path)
+    return Config(scorer=str(path))
+
+
+PASSWORDS = ScanUnit(path="app.py", text="a_password = 'Zx9-long-pass'\nb_password = 'Qw7-other-pass'\n")
+
+
+def test_the_scorer_settles_what_it_is_sure_of_without_the_llm(tmp_path: Path) -> None:
+    judge = FixedJudge(0.01)
+    result = scan_units([PASSWORDS], constant_scorer(tmp_path, 0.95), judge)
+    assert judge.asked == []
+    assert [f.reason for f in result.findings] == ["scorer", "scorer"]
+    assert result.findings[0].confidence == pytest.approx(0.95)
+    assert (result.stats.settled, result.stats.judged) == (2, 0)
+
+    quiet = scan_units([PASSWORDS], constant_scorer(tmp_path, 0.05), FixedJudge(0.99))
+    assert quiet.findings == () and quiet.stats.settled == 2
+
+
+def test_the_uncertain_band_goes_to_the_llm_and_both_votes_count(tmp_path: Path) -> None:
+    judge = FixedJudge(0.9)
+    result = scan_units([PASSWORDS], constant_scorer(tmp_path, 0.5), judge)
+    assert len(judge.asked) == 2
+    assert (result.stats.settled, result.stats.judged) == (0, 2)
+    # Equal weights in log-odds: a neutral scorer halves the LLM's log-odds, so its 0.9 becomes 0.75.
+    assert [f.confidence for f in result.findings] == [pytest.approx(0.75)] * 2
+    assert all(f.reason == "judge:fixed" for f in result.findings)
+
+
+def test_llm_down_leaves_the_scorers_word(tmp_path: Path) -> None:
+    warnings: list[str] = []
+    config = constant_scorer(tmp_path, 0.6)
+    result = scan_units([PASSWORDS], config, DownJudge(0.5), warn=warnings.append)
+    assert [f.reason for f in result.findings] == ["scorer", "scorer"]
+    assert len(warnings) == 1 and "falling back to the cheap scorer" in warnings[0]
+
+
+def test_a_broken_scorer_file_is_a_model_error(tmp_path: Path) -> None:
+    from secretscan.errors import ModelError
+
+    broken = tmp_path / "scorer.npz"
+    broken.write_bytes(b"not a weight file")
+    with pytest.raises(ModelError, match="scorer .*cannot read it"):
+        scan_units([PASSWORDS], Config(scorer=str(broken)), FixedJudge(0.5))

@@ -54,6 +54,9 @@ class Config:
     # Lines of context shown to the judge around the candidate line.
     context_lines: int = 0
     cache: bool = True
+    # The cheap scorer in front of the LLM: a weight file from `secretscan-train scorer fit`, None for the shipped
+    # one, or "none" to send every uncertain candidate to the LLM.
+    scorer: str | None = None
     # Files larger than this are skipped (and counted) rather than read into memory.
     max_file_bytes: int = 2_000_000
 
@@ -85,6 +88,7 @@ _FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
     "fallback": str,
     "context_lines": int,
     "cache": bool,
+    "scorer": str,
     "max_file_bytes": int,
 }
 

@@ -10,18 +10,24 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
 
 from secretscan.config import Config
 from secretscan.errors import BackendUnavailable
 from secretscan.inference.base import Judge
+from secretscan.inference.scorer import Scorer, load_scorer
 from secretscan.scanner.baseline import EMPTY_BASELINE, Baseline
 from secretscan.scanner.candidates import find_candidates
-from secretscan.scanner.filters import harmless_reason
+from secretscan.scanner.filters import WEAK_PRIOR, harmless_reason, weak_sign
 from secretscan.scanner.prompt import build_prompt
 from secretscan.scanner.suppress import is_allowed_inline
 from secretscan.scanner.types import Candidate, Certainty, Finding, ScanResult, ScanStats, ScanUnit
 
 Warn = Callable[[str], None]
+
+# `scorer = "none"`: no cheap scorer, the LLM judges every uncertain candidate.
+SCORER_OFF = "none"
 
 
 def _rules_only(candidates: Sequence[Candidate], threshold: float) -> list[Finding]:
@@ -43,29 +49,56 @@ def combine(prior: float, judged: float) -> float:
     return 1 / (1 + math.exp(-log_odds))
 
 
+def scorer_for(config: Config) -> Scorer | None:
+    """The cheap scorer the config asks for: the shipped one by default, a user's weight file, or none."""
+    if config.scorer == SCORER_OFF:
+        return None
+    return load_scorer(Path(config.scorer).expanduser()) if config.scorer else load_scorer()
+
+
+def _reason(judged: bool, scorer: Scorer | None, judge: Judge) -> str:
+    if judged:
+        return f"judge:{judge.name}"
+    return "rules" if scorer is None else "scorer"
+
+
 def judge_candidates(
     candidates: Sequence[Candidate], judge: Judge, config: Config, warn: Warn
-) -> tuple[list[Finding], int, str]:
-    """Score the uncertain candidates. Returns (findings at or above the threshold, judged count, backend name).
+) -> tuple[list[Finding], int, int, str]:
+    """Score the uncertain candidates. Returns (findings at or above the threshold, LLM calls, candidates the
+    scorer settled, backend name).
 
-    Identical prompts are scored once. If the backend is unavailable and the config allows it, falls back to
-    rules only with a warning, so a certain finding still blocks the commit.
+    The cheap scorer settles the candidates it is sure of; the LLM judges the rest, once per distinct prompt, and
+    its P(secret) is folded with the scorer's. Without a scorer the LLM judges every candidate and its P(secret)
+    is folded with the rule's prior. If the LLM is unavailable and the config allows it, the scorer's word (or,
+    without one, the rule's prior) stands, with a warning, so a certain finding still blocks the commit.
     """
-    prompts = [build_prompt(c, config.context_lines) for c in candidates]
-    unique = list(dict.fromkeys(prompts))
+    scorer = scorer_for(config)
+    cheap = scorer.score(candidates) if scorer is not None else [c.prior for c in candidates]
+    to_judge = [i for i, p in enumerate(cheap) if scorer is None or not scorer.settles(p)]
+    prompts = {i: build_prompt(candidates[i], config.context_lines) for i in to_judge}
+    unique = list(dict.fromkeys(prompts.values()))
+    backend = judge.name
     try:
-        scores = dict(zip(unique, judge.score(unique)))
+        scores = dict(zip(unique, judge.score(unique))) if unique else {}
     except BackendUnavailable as exc:
         if config.fallback != "rules":
             raise
-        warn(f"{exc}; falling back to rules only")
-        return _rules_only(candidates, config.threshold), 0, "none"
+        warn(f"{exc}; falling back to {'the cheap scorer' if scorer else 'rules only'}")
+        scores, unique, backend = {}, [], "none"
     findings = []
-    for candidate, prompt in zip(candidates, prompts):
-        confidence = combine(candidate.prior, scores[prompt])
+    for i, candidate in enumerate(candidates):
+        prompt = prompts.get(i)
+        if prompt is None or prompt not in scores:
+            confidence = cheap[i]
+        elif scorer is None:
+            confidence = combine(candidate.prior, scores[prompt])
+        else:
+            confidence = scorer.fold(cheap[i], scores[prompt])
         if confidence >= config.threshold:
-            findings.append(Finding(candidate, confidence, f"judge:{judge.name}"))
-    return findings, len(unique), judge.name
+            findings.append(Finding(candidate, confidence, _reason(prompt in scores, scorer, judge)))
+    settled = len(candidates) - len(to_judge) if scorer is not None else 0
+    return findings, len(unique), settled, backend
 
 
 def scan_units(
@@ -98,15 +131,17 @@ def scan_units(
                 certain.append(candidate)
             elif harmless_reason(candidate) is not None:
                 filtered += 1
+            elif weak_sign(candidate) is not None:
+                uncertain.append(replace(candidate, prior=min(candidate.prior, WEAK_PRIOR)))
             else:
                 uncertain.append(candidate)
 
     findings = [Finding(c, 1.0, "certain") for c in certain]
-    judged, backend = 0, "none"
+    judged, settled, backend = 0, 0, "none"
     if judge is None:
         findings += _rules_only(uncertain, config.threshold)
     elif uncertain:
-        judged_findings, judged, backend = judge_candidates(uncertain, judge, config, warn)
+        judged_findings, judged, settled, backend = judge_candidates(uncertain, judge, config, warn)
         findings += judged_findings
     else:
         backend = judge.name
@@ -119,6 +154,7 @@ def scan_units(
         candidates=all_candidates,
         filtered=filtered,
         judged=judged,
+        settled=settled,
         # Only the caching wrapper counts hits; a bare backend has none.
         cache_hits=getattr(judge, "hits", 0),
         suppressed=suppressed,

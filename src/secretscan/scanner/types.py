@@ -98,7 +98,9 @@ class ScanStats:
     files_skipped_large: int = 0
     candidates: int = 0
     filtered: int = 0
+    # Candidates sent to the LLM (distinct prompts), and candidates the cheap scorer settled without it.
     judged: int = 0
+    settled: int = 0
     cache_hits: int = 0
     suppressed: int = 0
     findings: int = 0

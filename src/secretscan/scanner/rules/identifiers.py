@@ -1,4 +1,4 @@
-"""UUID-shaped values and cloud principal IDs, reported with a low prior for the judge to settle.
+"""UUID-shaped values, cloud principal IDs and OAuth client IDs, reported with a low prior for the judge to settle.
 
 Real repositories use UUIDs as API keys, tokens and client secrets as often as as plain identifiers, and the
 difference is in the context (`apiKey = "…"` against `FOLDERID_Documents = new Guid("…")`), which is the judge's
@@ -19,6 +19,13 @@ AWS_ID_PRIOR = 0.3
 _AWS_UNIQUE_ID = re.compile(r"(?<![A-Za-z0-9])A(?:ROA|IDA|NPA|GPA|IPA|NVA|PKA)[A-Z0-9]{16,17}(?![A-Za-z0-9])")
 
 
+# OAuth client IDs and Firebase project hosts: public by design, but labelled real corpora count the ones that
+# sit beside their secrets in config as credentials, so they reach the judge rather than nothing.
+CLIENT_PRIOR = 0.3
+_GOOGLE_CLIENT_ID = re.compile(r"(?<![\w-])\d{6,}-[a-z0-9]{32}\.apps\.googleusercontent\.com(?![\w-])")
+_FIREBASE_HOST = re.compile(r"(?<![\w.-])[a-z0-9][a-z0-9-]{2,60}\.(?:firebaseapp\.com|firebaseio\.com)(?![\w-])")
+
+
 def find_identifier_hits(text: str) -> list[Hit]:
     hits = []
     if "-" in text:
@@ -29,4 +36,10 @@ def find_identifier_hits(text: str) -> list[Hit]:
             hits.append(
                 Hit(match.start(), match.end(), "aws-unique-id", "cloud", AWS_ID_PRIOR, Specificity.TOKEN)
             )
+    if "googleusercontent" in text:
+        for match in _GOOGLE_CLIENT_ID.finditer(text):
+            hits.append(Hit(match.start(), match.end(), "google-oauth-client-id", "cloud", CLIENT_PRIOR, Specificity.TOKEN))
+    if "firebase" in text:
+        for match in _FIREBASE_HOST.finditer(text):
+            hits.append(Hit(match.start(), match.end(), "firebase-host", "cloud", CLIENT_PRIOR, Specificity.TOKEN))
     return hits

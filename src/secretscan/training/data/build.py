@@ -5,7 +5,10 @@
 2. Drop exact duplicates (same prompt) and near duplicates (MinHash, over the whole pool, so no two kept
    examples are near-identical anywhere); fill three quotas in generation order: secrets, judge-visible
    negatives, filter-dropped negatives.
-3. Assign each group to a split by hashing (seed, group), so twins always share a split.
+   With a `real` section, up to `real.share` of the examples are candidates of labelled real code instead
+   (`real.py`), deduplicated the same way; the generator fills the rest.
+3. Assign each group to a split by hashing (seed, group), so twins (and a real repository's files) always
+   share a split.
 4. Leakage guard: a secret value that appears in train is dropped from val and test (and val's from test).
 5. Write train/val/test.jsonl and build.json (config, counts, exclusions, file hashes). No timestamps, so the
    same config gives byte-identical output.
@@ -18,7 +21,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +128,30 @@ def collect(config: DataConfig, progress: bool = False) -> tuple[list[_Kept], in
     return kept, files, excluded, dropped
 
 
+def take_real(examples: Iterable[Example], config: DataConfig, dropped: Counter[str]) -> list[_Kept]:
+    """Up to `real.share` of the examples from real code, in a seeded order, exact duplicates dropped (and both
+    copies of a prompt labelled both ways: real labels disagree on repeated lines)."""
+    assert config.real is not None
+    limit = round(config.examples * config.real.share)
+    rows: dict[str, _Kept] = {}
+    conflicts: set[str] = set()
+    for example in examples:
+        row = example.row(config.context_lines)
+        key = exact_key(row["messages"][1]["content"])
+        if key in rows:
+            dropped["real_exact_duplicate"] += 1
+            if rows[key].example.label != example.label:
+                conflicts.add(key)
+            continue
+        rows[key] = _Kept(example, row)
+    for key in conflicts:
+        del rows[key]
+    dropped["real_conflicting_label"] += len(conflicts)
+    ordered = sorted(rows, key=lambda key: hashlib.sha256(f"{config.seed}:real:{key}".encode()).digest())
+    dropped["real_surplus"] += max(0, len(ordered) - limit)
+    return [rows[key] for key in ordered[:limit]]
+
+
 def assign_splits(kept: Iterable[_Kept], config: DataConfig, dropped: Counter[str]) -> dict[str, list[dict[str, Any]]]:
     """Split by group, then drop val/test secrets whose value already appears in an earlier split."""
     by_split: dict[str, list[_Kept]] = {name: [] for name in SPLITS}
@@ -157,12 +184,26 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> str:
 
 def build_dataset(config: DataConfig, out_dir: Path, progress: bool = False) -> BuildResult:
     out_dir.mkdir(parents=True, exist_ok=True)
-    kept, files, excluded, dropped = collect(config, progress)
-    splits = assign_splits(kept, config, dropped)
+    real: list[_Kept] = []
+    real_excluded: Counter[str] = Counter()
+    real_dropped: Counter[str] = Counter()
+    if config.real is not None:
+        from secretscan.training.data.real import import_real
+
+        imported = import_real(config.real, config.seed)
+        real_excluded = Counter({f"real:{k}": v for k, v in imported.excluded.items()})
+        real = take_real(imported.examples, config, real_dropped)
+    synthetic = replace(config, examples=max(10, config.examples - len(real)))
+    kept, files, excluded, dropped = collect(synthetic, progress)
+    # The hard-negative floor is the generator's promise; real code brings its own negatives.
+    synthetic_stats = summarize(assign_splits(kept, config, Counter()))
+    excluded.update(real_excluded)
+    dropped.update(real_dropped)
+    splits = assign_splits([*kept, *real], config, dropped)
     stats = summarize(splits)
-    if stats["all"].hard_share < config.min_hard_negative_share:
+    if synthetic_stats["all"].hard_share < config.min_hard_negative_share:
         raise ConfigError(
-            f"only {stats['all'].hard_share:.0%} of the negatives are hard (need "
+            f"only {synthetic_stats['all'].hard_share:.0%} of the negatives are hard (need "
             f"{config.min_hard_negative_share:.0%}); give the generator more hard-negative roles"
         )
     hashes = {f"{name}.jsonl": write_jsonl(out_dir / f"{name}.jsonl", rows) for name, rows in splits.items()}

@@ -141,6 +141,25 @@ class HarvestConfig:
 
 
 @dataclass(frozen=True)
+class RealConfig:
+    """Candidates from labelled corpora of real code (`secretscan eval`'s format), mixed with the generator's."""
+
+    corpora: tuple[str, ...] = ()
+    # Share of `examples` taken from the corpora (all of them if they hold fewer); the generator fills the rest.
+    share: float = 0.5
+    # Candidates on lines nobody labelled are probable negatives, not truth: keep this share of them.
+    unlabelled_keep: float = 0.3
+    # Labelled corpora we report on: an example whose line also occurs in one of them is dropped.
+    dedupe_against: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _share("real.share", self.share)
+        _share("real.unlabelled_keep", self.unlabelled_keep)
+        if not self.corpora:
+            raise ConfigError("real.corpora must name at least one corpus folder")
+
+
+@dataclass(frozen=True)
 class DataConfig:
     seed: int = 1234
     # Target number of examples over train/val/test (before the leakage guard drops a few from val/test).
@@ -159,6 +178,7 @@ class DataConfig:
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     harvest: HarvestConfig | None = None
+    real: RealConfig | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
@@ -179,6 +199,7 @@ _SECTIONS: dict[str, type] = {
     "generator": GeneratorConfig,
     "dedup": DedupConfig,
     "harvest": HarvestConfig,
+    "real": RealConfig,
 }
 
 
@@ -243,6 +264,7 @@ __all__ = [
     "DedupConfig",
     "GeneratorConfig",
     "HarvestConfig",
+    "RealConfig",
     "SplitConfig",
     "config_from_mapping",
     "config_to_mapping",

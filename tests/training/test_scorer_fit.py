@@ -1,0 +1,108 @@
+"""`secretscan-train scorer fit`: real rows in, a weight file out that the scan path loads and agrees with.
+
+The rows are `build_prompt` examples of two made-up populations that differ the way real ones do: random keys
+in config files against lookup-ish words in test files.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from secretscan.errors import ModelError
+from secretscan.inference.scorer import load_scorer, save_scorer
+from secretscan.scanner.candidates import find_candidates
+from secretscan.scanner.prompt import LABEL_SAFE, LABEL_SECRET, build_prompt, to_messages
+from secretscan.scanner.types import Candidate, ScanUnit
+from secretscan.training.cli import main
+from secretscan.training.scorer import BandPolicy, candidate_from_prompt, choose_band, fit_scorer, read_rows
+
+WORDS = "alpha bravo delta echo golf hotel india kilo lima mike oscar papa romeo sierra tango victor".split()
+
+
+def population(seed: int, n: int) -> list[tuple[Candidate, bool]]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        if i % 2:
+            value = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(28))
+            text, path = f"API_SECRET={value}\n", f"deploy/prod-{i}.env"
+        else:
+            value = "_".join(rng.sample(WORDS, 3))
+            text, path = f'api_secret = "{value}"\n', f"tests/unit/test_case_{i}.py"
+        (candidate,) = find_candidates(ScanUnit(path, text))
+        out.append((candidate, bool(i % 2)))
+    return out
+
+
+def write_rows(path: Path, examples: list[tuple[Candidate, bool]]) -> Path:
+    with path.open("w", encoding="utf-8") as handle:
+        for candidate, label in examples:
+            messages = to_messages(build_prompt(candidate), LABEL_SECRET if label else LABEL_SAFE)
+            meta = {"rule_category": candidate.category, "source": "synthetic"}
+            handle.write(json.dumps({"messages": messages, "label": label, "meta": meta}) + "\n")
+    return path
+
+
+def test_a_prompt_reads_back_into_its_candidate() -> None:
+    (candidate,) = find_candidates(ScanUnit("cfg/app.yaml", "  db_password: 'Zq8-harbor-71'\n"))
+    back = candidate_from_prompt(build_prompt(candidate).user, candidate.category)
+    assert (back.path, back.rule, back.secret) == (candidate.path, candidate.rule, candidate.secret)
+    assert back.line_text == candidate.line_text.strip()
+    assert back.line_text[back.column - 1 :].startswith(candidate.secret)
+
+
+def test_fit_learns_the_difference_and_the_band_settles_only_the_sure(tmp_path: Path) -> None:
+    rows = read_rows([write_rows(tmp_path / "train.jsonl", population(1, 120))], unlabelled_weight=0.5)
+    report = fit_scorer(rows, buckets=2**12, folds=3)
+    assert report.auc is not None and report.auc > 0.95
+    fresh = population(2, 40)
+    scores = report.scorer.score([c for c, _ in fresh])
+    assert all((p > 0.5) == label for p, (_, label) in zip(scores, fresh))
+    low, high = report.scorer.band
+    assert 0.0 <= low <= high <= 1.0
+
+
+def test_choose_band_keeps_the_mixed_middle_for_the_llm() -> None:
+    probabilities = np.array([0.01, 0.02, 0.03, 0.4, 0.5, 0.6, 0.97, 0.98, 0.99])
+    labels = np.array([False, False, False, True, False, True, True, True, True])
+    # Below 0.4 all are safe, above 0.5 all are secrets: 0.4 and 0.5, the mixed pair, go to the LLM.
+    assert choose_band(probabilities, labels, BandPolicy(precision=0.97, miss_rate=0.02)) == (0.4, 0.5)
+
+
+def test_weights_round_trip_and_foreign_files_are_refused(tmp_path: Path) -> None:
+    rows = read_rows([write_rows(tmp_path / "train.jsonl", population(3, 60))], unlabelled_weight=0.5)
+    scorer = fit_scorer(rows, buckets=2**10, folds=2).scorer
+    path = tmp_path / "scorer.npz"
+    save_scorer(scorer, path)
+    loaded = load_scorer(path)
+    candidates = [c for c, _ in population(4, 10)]
+    assert loaded.score(candidates) == pytest.approx(scorer.score(candidates))
+    assert loaded.model_id == scorer.model_id
+
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, weights=np.zeros(8, np.float32), bias=0.0, band=np.array([0.1, 0.9]), llm_weight=0.5,
+             feature_set=np.array("rule,other"))  # fmt: skip
+    with pytest.raises(ModelError, match="trained on features"):
+        load_scorer(foreign)
+
+
+def test_the_cli_fits_and_writes_a_loadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = write_rows(tmp_path / "train.jsonl", population(5, 80))
+    out = tmp_path / "scorer.npz"
+    assert main(["scorer", "fit", str(rows), "--out", str(out), "--folds", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "out-of-fold AUC" in printed and "settle band" in printed
+    assert load_scorer(out).buckets == 2**18
+
+
+def test_the_cli_refuses_rows_that_are_not_training_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"hello": 1}\n', encoding="utf-8")
+    assert main(["scorer", "fit", str(bad), "--out", str(tmp_path / "s.npz")]) == 2
+    assert "bad.jsonl:1: not a training row" in capsys.readouterr().err
