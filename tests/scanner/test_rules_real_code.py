@@ -108,3 +108,8 @@ def test_slots_for_a_value_are_still_dropped() -> None:
     for line in ("API_KEY=your-api-key-here", "TOKEN=<token>", "SECRET=xxxxxxxxxxxx", "PASSWORD=REDACTED"):
         candidates = find_candidates(ScanUnit(".env", line))
         assert candidates and all(harmless_reason(c) == "placeholder" for c in candidates), line
+
+
+def test_a_key_passed_through_a_decoder_to_its_setter() -> None:
+    line = 'manager.setCipherKey(Base64.decode("Zm9vYmFyYmF6cXV4MTIz"));'
+    assert ("generic-secret", "Zm9vYmFyYmF6cXV4MTIz") in kept("src/main/java/ShiroConfig.java", line)

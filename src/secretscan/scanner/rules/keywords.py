@@ -106,8 +106,10 @@ _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 _CALL = re.compile(r"(?<=[\w$])\([ \t]*[\"'][#.]?(?P<name>[\w.-]{2,80})[\"'][ \t]*,[ \t]*" + _QUOTED_VALUE)
 # setPassword("x"), withApiKey("x"), and builders: .appSecret("x"), .password("x"); the literal may be converted on
 # the way in (Java wants passwords as char[]): setPassword("x".toCharArray()), setKey("x".getBytes(UTF_8)).
+# A key may also arrive decoded: setCipherKey(Base64.decode("…")), .key(base64Decode("…")).
 _SETTER = re.compile(
     r"(?:\b(?:set|with)(?P<name>[A-Z][A-Za-z0-9]{1,60})|\.(?P<method>[a-z][A-Za-z0-9]{1,60}))\([ \t]*"
+    r"(?:[\w.]{0,30}(?i:decode|frombase64string|b64decode|unhexlify|fromhex)[\w]{0,10}\([ \t]*)?"
     + _QUOTED_VALUE
     + r"(?:\.(?:toCharArray|getBytes|toByteArray|encodeToByteArray)\([\w.]{0,40}\))?[ \t]*\)"
 )
