@@ -85,3 +85,26 @@ def test_harmless_commit_passes_and_all_files_scans_what_is_not_staged(hook_sour
     everything = try_repo(hook_source, git_repo, "--all-files")
     assert everything.returncode == 1, everything.stdout + everything.stderr
     assert "scripts/release.sh:2:" in everything.stdout
+
+
+def test_text_that_identify_calls_binary_still_reaches_the_hook(hook_source: tuple[Path, str, Path], git_repo: Path) -> None:
+    """A UTF-16 file and a file with an early NUL, under names that don't say "text": pre-commit's `identify`
+    tags them binary, so `types: [text]` would pass the commit without running the hook. With `types: [file]`
+    the hook sees them, and a staged file over the size limit too."""
+    from identify.identify import tags_from_path
+
+    token = samples.github_token()
+    files: dict[str, str | bytes] = {
+        ".secretscan.toml": 'backend = "none"\n',
+        "creds": f'$token = "{token}"\r\n'.encode("utf-16"),
+        "credentials": b"\x00\n" + f"GITHUB_TOKEN={token}\n".encode(),
+        "big.py": "x = 1\n" * 400_000 + f'TOKEN = "{token}"\n',
+    }
+    stage(git_repo, files)
+    assert "binary" in tags_from_path(str(git_repo / "creds")) and "binary" in tags_from_path(str(git_repo / "credentials"))
+    done = try_repo(hook_source, git_repo)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    for found in ("creds:1:11", "credentials:2:14", "big.py:400001:10"):
+        assert found in output
+    assert token not in output

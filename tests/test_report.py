@@ -124,11 +124,11 @@ def test_unknown_format_is_a_config_error() -> None:
 
 def test_text_has_one_block_per_finding_and_a_summary() -> None:
     lines = render(sample_result(), "text", color=False).splitlines()
-    assert lines[0] == "app/settings.py:12:15  aws-access-key-id  (cloud)  confidence 0.12  AKIA\u20264TRL"
+    assert lines[0] == "app/settings.py:12:15  aws-access-key-id  (cloud)  confidence 0.12  AK\u2026RL"
     assert lines[1] == "    reason: rules"
-    assert lines[2] == "ci/deploy script.sh:3:7  github-pat  (vcs)  confidence 1.00  ghp_\u2026Uo0T  [commit abc1234]"
+    assert lines[2] == "ci/deploy script.sh:3:7  github-pat  (vcs)  confidence 1.00  gh\u20260T  [commit abc1234]"
     assert lines[3] == "    reason: certain"
-    assert lines[4].startswith("deploy.py:1:15  generic-password  (password)  confidence 0.97  h7Rk\u2026W8zL")
+    assert lines[4].startswith("deploy.py:1:15  generic-password  (password)  confidence 0.97  h7\u2026zL")
     assert lines[6] == (
         "3 findings; 14 files scanned (2 binary, 1 too large skipped); "
         "23 candidates, 15 filtered, 1 suppressed, 5 judged, 4 cache hits; 0.84s; backend llama-cpp"
@@ -189,7 +189,7 @@ def test_json_document_shape() -> None:
         "rule": "aws-access-key-id",
         "category": "cloud",
         "confidence": 0.1235,
-        "secret_masked": "AKIA\u2026" + AWS_KEY[-4:],
+        "secret_masked": "AK\u2026" + AWS_KEY[-2:],
         "fingerprint": sample_result().findings[0].fingerprint,
         "reason": "rules",
     }
@@ -259,7 +259,7 @@ def test_sarif_content() -> None:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
     assert token["level"] == "error" and password["level"] == "error"
     assert aws["level"] == "warning"
-    assert token["message"]["text"] == "Hard-coded vcs secret ghp_\u2026Uo0T (rule github-pat, confidence 1.00)"
+    assert token["message"]["text"] == "Hard-coded vcs secret gh\u20260T (rule github-pat, confidence 1.00)"
     location = token["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "ci/deploy%20script.sh"
     assert location["region"] == {"startLine": 3, "startColumn": 7, "endColumn": 7 + len(GITHUB_TOKEN)}

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import os
+import random
+import re
+import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+import secret_samples as samples
+from binary_samples import png_bytes, zip_bytes
 from repo_helpers import git
 from repo_helpers import no_inherited_git_env, write_files  # noqa: F401 (an autouse fixture)
 
 from secretscan.errors import ConfigError, GitError
 from secretscan.scanner import git as scanner_git
-from secretscan.scanner.sources import compile_excludes, file_units, history_units, staged_units
-from secretscan.scanner.types import ScanUnit
+from secretscan.scanner.candidates import find_candidates
+from secretscan.scanner.sources import UnreadableFileError, compile_excludes, file_units, history_units, staged_units, text_encoding
+from secretscan.scanner.types import Certainty, ScanUnit
 
 MAX = 10_000
 
@@ -109,17 +115,72 @@ def test_an_explicitly_named_ignored_directory_is_still_scanned(git_repo: Path) 
     assert set(scan_files(".")[0]) == {".gitignore"}
 
 
-def test_binary_large_and_non_utf8_files(git_repo: Path) -> None:
-    write(git_repo / "image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    write(git_repo / "huge.txt", "x" * (MAX + 1))
-    write(git_repo / "latin1.txt", "caf\xe9 password = 'hunter2'\n".encode("latin-1"))
-    write(git_repo / "bom.txt", "\ufeffkey = 1\n".encode("utf-8"))
-    write(git_repo / "late_nul.txt", b"a" * 9000 + b"\x00")  # NUL after the sniffed 8 KiB: text
+ENCODED = "$token = 'caf\xe9'\r\nline two\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "latin-1"])
+def test_text_is_decoded_in_any_common_encoding(git_repo: Path, encoding: str) -> None:
+    """A BOM, or NULs in every other byte (UTF-16 without a BOM), or bytes that aren't UTF-8 (Latin-1)."""
+    write(git_repo / "script.ps1", ENCODED.encode(encoding))
     units, skipped = scan_files(".")
-    assert set(units) == {"latin1.txt", "bom.txt", "late_nul.txt"}
-    assert units["latin1.txt"].text == "caf\ufffd password = 'hunter2'\n"
-    assert units["bom.txt"].text == "key = 1\n"
-    assert skipped == Counter({"binary": 1, "large": 1})
+    assert units["script.ps1"].text == ENCODED
+    assert skipped == Counter()
+
+
+def test_binaries_are_skipped_and_counted_but_text_with_a_stray_nul_is_read(git_repo: Path) -> None:
+    write(git_repo / "image.png", png_bytes())
+    write(git_repo / "archive.zip", zip_bytes())
+    write(git_repo / "program", Path(sys.executable).resolve().read_bytes()[:65536])  # an executable (ELF on Linux)
+    write(git_repo / "zeros.bin", bytes(4096))
+    conf = b"\x00\x00\x00\x02\n[settings]\nname = demo\nregion = eu-west-1\n"  # binary to git, text to us
+    write(git_repo / "app.conf", conf)
+    write(git_repo / "late_nul.txt", b"a" * 9000 + b"\x00")
+    units, skipped = scan_files(".")
+    assert set(units) == {"app.conf", "late_nul.txt"}
+    assert units["app.conf"].text == conf.decode()
+    assert skipped == Counter({"binary": 4})
+
+
+def test_text_is_judged_by_content_not_by_a_coincidental_nul_pattern() -> None:
+    assert text_encoding(b"") == "utf-8-sig"
+    assert text_encoding("x = 1\n".encode("utf-16-le")) == "utf-16-le"
+    assert text_encoding(bytes(range(1, 9)) * 100) is None  # control characters only: binary in any encoding
+    assert text_encoding(b"\x00") is None
+
+
+def test_a_file_over_the_size_limit_is_read_in_windows_with_real_line_numbers(git_repo: Path) -> None:
+    lines = [f"line {n:04d} " + "x" * (n % 37) for n in range(1, 601)]
+    write(git_repo / "big.txt", "\n".join(lines) + "\n")
+    skipped: Counter[str] = Counter()
+    windows = list(file_units(["big.txt"], max_file_bytes=2000, skipped=skipped))
+    assert len(windows) > 5 and skipped == Counter()
+    judged = [n for unit in windows for n in sorted(unit.judged_lines or ())]
+    assert judged == list(range(1, 601))  # every line judged, in exactly one window
+    for unit in windows:
+        assert unit.line_numbers is not None
+        for i, text in enumerate(unit.text.split("\n")[: len(unit.line_numbers)]):
+            assert text == lines[unit.real_line(i) - 1]
+        assert len(unit.text) <= 2000 + 1000  # a window, plus the lines it carries over as context
+
+
+def test_a_line_longer_than_a_window_is_cut_between_tokens(git_repo: Path) -> None:
+    values = [f'"k{i}":"{samples.github_token(str(i))}"' for i in range(300)]
+    write(git_repo / "minified.json", "{\n{" + ",".join(values) + "}\n}\n")
+    windows = list(file_units(["minified.json"], max_file_bytes=1000, skipped=Counter()))
+    found = [token for unit in windows for token in re.findall(r"ghp_\w{36}", unit.text)]
+    assert sorted(found) == sorted(samples.github_token(str(i)) for i in range(300))
+    assert all(unit.judged_lines and unit.judged_lines <= {1, 2, 3} for unit in windows)
+    assert {n for unit in windows for n in unit.judged_lines or ()} == {1, 2, 3}
+
+
+@pytest.mark.parametrize("lines_before", [0, 400, 520, 640])
+def test_a_private_key_block_is_never_cut_by_a_window_boundary(git_repo: Path, lines_before: int) -> None:
+    """Wherever the block falls (before, across or after the first window's end), it is found once, whole."""
+    write(git_repo / "bundle.pem", "x = 1\n" * lines_before + samples.private_key_block() + "\ny = 2\n")
+    windows = list(file_units(["bundle.pem"], max_file_bytes=4000, skipped=Counter()))
+    assert len(windows) == (1 if lines_before == 0 else 2)
+    found = [(c.rule, c.line, c.certainty) for unit in windows for c in find_candidates(unit)]
+    assert found == [("private-key", lines_before + 1, Certainty.CERTAIN)]
 
 
 def test_fifos_are_counted_and_never_opened(git_repo: Path) -> None:
@@ -130,17 +191,49 @@ def test_fifos_are_counted_and_never_opened(git_repo: Path) -> None:
     assert skipped == Counter({"unreadable": 1})
 
 
-def test_unreadable_files_are_counted_not_fatal(git_repo: Path) -> None:
+def test_a_file_that_cant_be_read_is_an_error_not_a_silent_pass(git_repo: Path) -> None:
+    (git_repo / "loop").symlink_to("loop")
+    assert scan_files(".") == ({}, Counter())  # inside a directory, symlinks are not followed
+    with pytest.raises(UnreadableFileError, match="^can't read loop: too many levels of symbolic links$"):
+        scan_files("loop")
     locked = write(git_repo / "private.txt", "nope\n")
     locked.chmod(0)
     try:
         if os.access(locked, os.R_OK):
-            pytest.skip("running as root: file permissions are not enforced")
-        units, skipped = scan_files(".")
+            pytest.skip("running as root: file permissions are not enforced (tests/test_security_inputs.py drops root)")
+        with pytest.raises(UnreadableFileError, match="^can't read private.txt: permission denied$"):
+            scan_files(".")
     finally:
         locked.chmod(0o644)
-    assert units == {}
-    assert skipped == Counter({"unreadable": 1})
+
+
+def test_a_tracked_file_deleted_from_the_work_tree_is_not_an_error(git_repo: Path) -> None:
+    write(git_repo / "gone.py", "x = 1\n")
+    write(git_repo / "kept.py", "y = 2\n")
+    commit_all(git_repo, "base")
+    (git_repo / "gone.py").unlink()
+    assert set(scan_files(".")[0]) == {"kept.py"}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_windows_hold_every_line_once_at_its_real_number(git_repo: Path, seed: int) -> None:
+    """Random line lengths (empty, short, longer than a window) and window sizes, as a property."""
+    rng = random.Random(seed)
+    lengths = [rng.choice([0, 3, 40, 300, 2500]) for _ in range(rng.randint(1, 60))]
+    lines = ["".join(rng.choice("ab; ") for _ in range(n)) for n in lengths]
+    text = "\n".join(lines) + rng.choice(["", "\n"])
+    limit = rng.choice([200, 700, 3000])
+    write(git_repo / "f.txt", text)
+    windows = list(file_units(["f.txt"], max_file_bytes=limit, skipped=Counter()))
+    numbered = len(text.split("\n")) - (1 if text.endswith("\n") else 0)
+    judged: list[int] = []
+    for unit in windows:
+        judged += sorted(unit.judged_lines or range(1, numbered + 1))
+        for i, piece in enumerate(unit.text.split("\n")[: len(unit.line_numbers or lines)]):
+            assert piece in lines[unit.real_line(i) - 1]
+    assert sorted(set(judged)) == list(range(1, numbered + 1))
+    cut = [n for n in set(judged) if judged.count(n) > 1]  # only a line longer than a window spans two
+    assert all(len(lines[n - 1]) > limit for n in cut)
 
 
 def test_exclude_globs(git_repo: Path) -> None:
@@ -216,16 +309,37 @@ def test_staged_in_a_repository_without_commits(git_repo: Path) -> None:
     assert scanner_git.staged_files() == ["first.txt"]
 
 
-def test_staged_skips_binary_and_large_blobs_and_decodes_non_utf8(git_repo: Path) -> None:
-    write(git_repo / "logo.png", b"\x89PNG\x00\x00" * 10)
-    write(git_repo / "big.txt", "y\n" * MAX)
+def test_staged_skips_binaries_and_decodes_any_text_whatever_git_thinks_of_it(git_repo: Path) -> None:
+    write(git_repo / "logo.png", png_bytes())
     write(git_repo / "legacy.txt", "na\xefve = 1\n".encode("latin-1"))
+    write(git_repo / "profile.ps1", "$x = 1\r\n$y = 2\r\n".encode("utf-16"))  # "Binary files differ" to git
     write(git_repo / "my file ü.txt", "spaced = 1\n")
     git("add", ".", cwd=git_repo)
     units, skipped = scan_staged()
-    assert set(units) == {"legacy.txt", "my file ü.txt"}
-    assert units["legacy.txt"].text == "na\ufffdve = 1\n"
-    assert skipped == Counter({"binary": 1, "large": 1})
+    assert set(units) == {"legacy.txt", "profile.ps1", "my file ü.txt"}
+    assert units["legacy.txt"].text == "na\xefve = 1\n"
+    assert units["profile.ps1"].text == "$x = 1\r\n$y = 2\r\n" and units["profile.ps1"].judged_lines is None
+    assert skipped == Counter({"binary": 1})
+
+
+@pytest.mark.parametrize("first_commit", [True, False])
+def test_a_staged_blob_over_the_size_limit_is_streamed_in_windows(git_repo: Path, first_commit: bool) -> None:
+    lines = [f"row {n}" for n in range(1, 3001)]
+    if not first_commit:
+        write(git_repo / "big.txt", "\n".join(lines) + "\n")
+        commit_all(git_repo, "base")
+        lines[2499] = "TOKEN = 'added'"
+    write(git_repo / "big.txt", "\n".join(lines) + "\n")
+    write(git_repo / "huge.bin", bytes(range(256)) * 200)  # streamed too, found binary from its first bytes
+    git("add", ".", cwd=git_repo)
+    skipped: Counter[str] = Counter()
+    windows = list(staged_units(None, max_file_bytes=MAX, skipped=skipped))
+    judged = sorted(n for unit in windows for n in unit.judged_lines or ())
+    assert judged == (list(range(1, 3001)) if first_commit else [2500])
+    assert all(unit.path == "big.txt" and unit.line_numbers for unit in windows)
+    assert skipped == Counter({"binary": 1})
+    added = next(unit for unit in windows if 2500 in (unit.judged_lines or ()))
+    assert added.text.split("\n")[added.line_numbers.index(2500)] == lines[2499]  # type: ignore[union-attr]
 
 
 def test_staged_file_name_that_is_not_utf8(git_repo: Path) -> None:
@@ -298,6 +412,18 @@ def test_history_yields_one_unit_per_commit_and_file_with_real_line_numbers(git_
     only_latest, _ = scan_history(f"{second}..HEAD")
     assert [(u.commit, u.path) for u in only_latest] == [(third, "settings.py")]
     assert scan_history(exclude=("*.py",))[0] == []
+
+
+def test_history_reads_a_commit_over_the_size_limit_in_windows(git_repo: Path) -> None:
+    lines = [f"row {n}" for n in range(1, 3001)]
+    write(git_repo / "big.txt", "\n".join(lines) + "\n")
+    commit = commit_all(git_repo, "a big file")
+    units, skipped = scan_history()
+    assert len(units) > 1 and skipped == Counter()
+    assert sorted(n for unit in units for n in unit.judged_lines or ()) == list(range(1, 3001))
+    for unit in units:
+        assert unit.commit == commit and unit.line_numbers is not None
+        assert unit.text.split("\n")[: len(unit.line_numbers)] == [lines[n - 1] for n in unit.line_numbers]
 
 
 def test_history_errors(git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

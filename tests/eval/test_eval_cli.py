@@ -81,9 +81,9 @@ def test_outputs_are_written_and_never_hold_a_secret(
     missed_stripe = next(e for e in errors if e["mode"] == "keyword" and e["path"] == ".env" and e["line"] == 2)
     assert missed_stripe["outcome"] == "fn"
     assert missed_stripe["kind"] == "token missed"
-    assert missed_stripe["value_masked"] == "sk_l…p7dc"
-    assert missed_stripe["line_masked"] == "STRIPE_KEY=sk_l…p7dc"
-    assert missed_stripe["context_after"] == ["DATABASE_URL=postgres://app:s3…rd@db.internal:5432/app"]
+    assert missed_stripe["value_masked"] == "sk…dc"
+    assert missed_stripe["line_masked"] == "STRIPE_KEY=sk…dc"
+    assert missed_stripe["context_after"] == ["DATABASE_URL=postgres://app:s…d@db.internal:5432/app"]
     everything = stdout + stderr + "".join(p.read_text(encoding="utf-8") for p in out.glob("*.*") if p.suffix != ".png")
     for secret in corpus_secrets:
         assert secret not in everything

@@ -11,8 +11,10 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from secretscan.errors import GitError
 
@@ -114,6 +116,24 @@ def stream_git_lines(*args: str, cwd: Path | str | None = None) -> Iterator[str]
     Lines are decoded as UTF-8 with replacement: they are scanned as text, never used as paths. git's exit
     status is checked once the output ends; closing the iterator early stops git.
     """
+    with _streamed(args, cwd) as stdout:
+        for raw in stdout:
+            yield raw.decode("utf-8", "replace").rstrip("\n")
+
+
+@contextmanager
+def open_blob(blob_id: str, cwd: Path | str | None = None) -> Iterator[IO[bytes]]:
+    """The content of one blob as a stream (`git cat-file blob`), for a blob too large to hold in memory.
+
+    A reader may stop early (the blob is binary): git is stopped. Read to the end, a failure raises GitError.
+    """
+    with _streamed(("cat-file", "blob", blob_id), cwd) as stdout:
+        yield stdout
+
+
+@contextmanager
+def _streamed(args: Sequence[str], cwd: Path | str | None) -> Iterator[IO[bytes]]:
+    """git's stdout as a stream; git's exit status is checked only if everything was read."""
     with tempfile.TemporaryFile() as stderr:
         try:
             process = subprocess.Popen(
@@ -122,17 +142,16 @@ def stream_git_lines(*args: str, cwd: Path | str | None = None) -> Iterator[str]
         except FileNotFoundError:
             raise GitError("git is not installed (or not on PATH)") from None
         assert process.stdout is not None
-        finished = False
+        read_all = False
         try:
-            for raw in process.stdout:
-                yield raw.decode("utf-8", "replace").rstrip("\n")
-            finished = True
+            yield process.stdout
+            read_all = process.stdout.read(1) == b""
         finally:
-            if not finished:  # the consumer stopped early (or failed): git has nothing left to do
+            if not read_all:  # the reader stopped early (or failed): git has nothing left to do
                 process.kill()
             process.stdout.close()
             returncode = process.wait()
-        if returncode != 0:
+        if read_all and returncode != 0:
             stderr.seek(0)
             raise GitError(_error_message(stderr.read(), args))
 

@@ -1,26 +1,56 @@
 """Where ScanUnits come from: files and directories, the staged index, or the history of a repository.
 
-Every source skips what it can't scan as text (binary files, files over `max_file_bytes`, unreadable files)
-and counts each one in `skipped` ("binary", "large", "unreadable"), so a summary can say what was left out.
+Text is read in whatever common encoding it is in (UTF-8, UTF-16 or UTF-32 with a BOM, UTF-16 without one,
+Latin-1), judged by content, not by name: a file that starts with a stray NUL but is mostly text is text. Only
+binary content is skipped, counted in `skipped["binary"]`; FIFOs and devices are never opened (reading one could
+block forever) and are counted in `skipped["unreadable"]`. No file is skipped for its size: content over
+`max_file_bytes` is read in windows of about that many characters, each led by the end of the one before, so a
+secret anywhere is found at its real line. A file that can't be read is an error, never a silent pass.
 Paths in the units are relative to the current directory and use `/`, as gitleaks prints them.
 """
 
 from __future__ import annotations
 
+import codecs
+import io
 import os
 import re
 import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
-from secretscan.errors import ConfigError
+from secretscan.errors import ConfigError, SecretscanError
 from secretscan.scanner import git
 from secretscan.scanner.gitdiff import FileDiff, iter_file_diffs
+from secretscan.scanner.rules.private_keys import MAX_BLOCK_CHARS
 from secretscan.scanner.types import ScanUnit
 
-# git's own test for a binary file: a NUL byte near the start.
-BINARY_SNIFF_BYTES = 8192
+# The start of a file that decides its encoding and whether it is text at all (git sniffs as much).
+SNIFF_BYTES = 8192
+# Above this share of control characters (tab, newlines, form feed and escape aside) or undecodable bytes, the start
+# of a file is binary. Compressed data and executables are far above it; text with a stray NUL far below.
+MAX_NON_TEXT_SHARE = 0.1
+_NON_TEXT = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f\ufffd]")
+_NON_TEXT_ASCII = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
+# UTF-32 first: its little-endian BOM starts with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# What a window carries over from the one before, as context: more than the longest multi-line secret.
+OVERLAP_CHARS = MAX_BLOCK_CHARS + 4096
+# Read at a time from content too large for one window.
+READ_BYTES = 1 << 20
+# Where a line longer than a window (minified code) may be cut: punctuation a token never holds.
+_CUT_CHARS = ",;\"'`(){}[]<>"
+# A window never ends inside a private key block: the next one starts at its BEGIN line.
+_PEM_BEGIN, _PEM_END = "-----BEGIN", "-----END"
 # Context lines around each change in `git log -p`: the judge sees the lines next to an added secret.
 HISTORY_CONTEXT_LINES = 3
 
@@ -111,43 +141,165 @@ def _repo_path(root: Path, path: str) -> str:
     return _printable(os.path.relpath(os.path.join(root, path)).replace(os.sep, "/"))
 
 
-def decode_text(data: bytes) -> str:
-    """Text of a file: UTF-8 (a BOM dropped), anything undecodable replaced so it is still scanned."""
-    return data.decode("utf-8-sig", errors="replace")
+class UnreadableFileError(SecretscanError):
+    """A file to scan can't be read (permissions, I/O error, a symlink loop): the scan stops rather than pass it."""
 
 
-def is_binary(data: bytes) -> bool:
-    return b"\0" in data[:BINARY_SNIFF_BYTES]
+def text_encoding(head: bytes) -> str | None:
+    """The encoding of content that starts with `head`, or None if it is binary.
+
+    A BOM decides first, then NULs in every other byte (UTF-16 without a BOM), then UTF-8 if the bytes are valid
+    UTF-8, else Latin-1. Whichever it is, the decoded start must be mostly text.
+    """
+    for encoding in _encodings(head):
+        sample = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head)
+        if _non_text(sample) <= len(sample) * MAX_NON_TEXT_SHARE:
+            return encoding
+    return None
 
 
-def _read_file(path: str, max_file_bytes: int, skipped: Counter[str], seen: set[tuple[int, int]]) -> str | None:
-    """The text of a regular file, or None (counted in `skipped`) when it is binary, too large or unreadable."""
+def _non_text(sample: str) -> int:
+    """How many characters of `sample` are control characters or undecodable (ASCII, most code, counted fast)."""
+    if sample.isascii():
+        data = sample.encode("ascii")
+        return len(data) - len(data.translate(None, _NON_TEXT_ASCII))
+    return len(_NON_TEXT.findall(sample))
+
+
+def _encodings(head: bytes) -> Iterator[str]:
+    """The encodings `head` may be in, likeliest first."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            yield encoding
+    if b"\0" in head:
+        yield from _utf16_without_bom(head)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head)  # a character cut at the end of `head` is fine
+    except UnicodeDecodeError:
+        yield "latin-1"
+    else:
+        yield "utf-8-sig"
+
+
+def _utf16_without_bom(head: bytes) -> Iterator[str]:
+    """ASCII in UTF-16 has a NUL in every other byte: the odd ones little-endian, the even ones big-endian."""
+    pairs = len(head) // 2
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if pairs and odd >= pairs / 2 and even <= odd / 10:
+        yield "utf-16-le"
+    elif pairs and even >= pairs / 2 and odd <= even / 10:
+        yield "utf-16-be"
+
+
+def _stream_units(
+    path: str, stream: IO[bytes], limit: int, judged: frozenset[int] | None, skipped: Counter[str]
+) -> Iterator[ScanUnit]:
+    """The units of one file's content: one unit if it fits in `limit` bytes, else overlapping windows."""
+    head = stream.read(SNIFF_BYTES)
+    encoding = text_encoding(head)
+    if encoding is None:
+        skipped["binary"] += 1
+        return
+    data = head + stream.read(max(0, limit + 1 - len(head)))
+    if len(data) <= limit:
+        yield ScanUnit(path=path, text=data.decode(encoding, "replace"), judged_lines=judged)
+        return
+    yield from _window_units(path, _decoded(data, stream, encoding), limit, judged)
+
+
+def _decoded(data: bytes, stream: IO[bytes], encoding: str) -> Iterator[str]:
+    """`data`, then the rest of `stream`, decoded a chunk at a time."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    while data:
+        yield decoder.decode(data)
+        data = stream.read(READ_BYTES)
+    yield decoder.decode(b"", final=True)
+
+
+def _window_units(
+    path: str,
+    chunks: Iterable[str],
+    limit: int,
+    judged: frozenset[int] | None,
+    numbers: Sequence[int] | None = None,
+    commit: str | None = None,
+) -> Iterator[ScanUnit]:
+    """A unit per window of the text, judging the window's own lines (those in `judged`, if given).
+
+    `numbers[i]` is the real line number of the text's i-th line (None: i + 1).
+    """
+    for text, first, lead in _windows(chunks, limit):
+        count = text.count("\n") + (0 if text.endswith("\n") else 1)
+        lines = range(first, first + count)
+        line_numbers = tuple(i + 1 for i in lines) if numbers is None else tuple(numbers[i] for i in lines)
+        own = frozenset(line_numbers[lead:])
+        wanted = own if judged is None else own & judged
+        if wanted:
+            yield ScanUnit(path=path, text=text, line_numbers=line_numbers, judged_lines=wanted, commit=commit)
+
+
+def _windows(chunks: Iterable[str], limit: int) -> Iterator[tuple[str, int, int]]:
+    """(text, index of its first line, lines of lead) for windows of about `limit` characters over the text.
+
+    Each window is led by the last whole lines of the one before (up to OVERLAP_CHARS, or half a window), as
+    context only, so each line is judged once and a secret that straddles two windows is whole in the second.
+    """
+    budget = min(OVERLAP_CHARS, limit // 2)
+    buffer, first, lead, lead_lines = "", 0, 0, 0
+    for chunk in chunks:
+        buffer += chunk
+        while len(buffer) - lead > limit:
+            cut = _window_end(buffer, lead, limit)
+            yield buffer[:cut], first, lead_lines
+            start, end = _lead(buffer, cut, budget)
+            first += buffer.count("\n", 0, start)
+            lead, lead_lines = end - start, buffer.count("\n", start, end)
+            buffer = buffer[start:end] + buffer[cut:]
+    if len(buffer) > lead:
+        yield buffer, first, lead_lines
+
+
+def _window_end(text: str, start: int, limit: int) -> int:
+    """Where a window whose own text begins at `start` ends: after its last whole line, but before a private key
+    block that would go on past it; inside a line longer than a window (minified code), after the last
+    punctuation a token never holds."""
+    end = start + limit
+    newline = text.rfind("\n", start, end)
+    if newline == -1:
+        cut = max(text.rfind(char, start + limit // 2, end) for char in _CUT_CHARS)
+        return cut + 1 if cut != -1 else end
+    begin = text.rfind(_PEM_BEGIN, max(start, newline - MAX_BLOCK_CHARS), newline)
+    if begin != -1 and text.find(_PEM_END, begin, newline) == -1:
+        line = text.rfind("\n", start, begin) + 1
+        if line > start:
+            return line
+    return newline + 1
+
+
+def _lead(text: str, cut: int, budget: int) -> tuple[int, int]:
+    """(start, end) of the whole lines before `cut` (up to `budget` characters) that lead the next window."""
+    end = text.rfind("\n", 0, cut) + 1  # where the line that `cut` is in begins (`cut` itself after a line end)
+    newline = text.find("\n", max(0, end - budget - 1), max(0, end - 1))
+    return (newline + 1 if newline != -1 else end), end
+
+
+def _file_units(
+    path: str, shown: str, max_file_bytes: int, skipped: Counter[str], seen: set[tuple[int, int]]
+) -> Iterator[ScanUnit]:
+    """The units of one file, read once however often it is named; a FIFO or device is counted, never opened."""
     try:
         info = os.stat(path)
         if (info.st_dev, info.st_ino) in seen:
-            return None
+            return
         seen.add((info.st_dev, info.st_ino))
-        # Never open a FIFO or a device: reading one could block forever.
         if not stat.S_ISREG(info.st_mode):
             skipped["unreadable"] += 1
-            return None
-        if info.st_size > max_file_bytes:
-            skipped["large"] += 1
-            return None
+            return
         with open(path, "rb") as handle:
-            # Sniff first: most binaries (.pyc, images) are rejected without reading the rest.
-            data = handle.read(BINARY_SNIFF_BYTES)
-            if is_binary(data):
-                skipped["binary"] += 1
-                return None
-            data += handle.read(max_file_bytes + 1 - len(data))
-    except OSError:
-        skipped["unreadable"] += 1
-        return None
-    if len(data) > max_file_bytes:  # it grew since stat()
-        skipped["large"] += 1
-        return None
-    return decode_text(data)
+            yield from _stream_units(shown, handle, max_file_bytes, None, skipped)
+    except OSError as exc:
+        reason = (exc.strerror or "I/O error").lower()
+        raise UnreadableFileError(f"can't read {shown}: {reason}") from None
 
 
 # ---------------------------------------------------------------- files and directories
@@ -185,8 +337,16 @@ def _git_files(directory: str, display: str) -> Iterator[tuple[str, str]]:
         if relative.endswith("/"):
             continue
         path = os.path.join(directory, relative)
-        if not os.path.islink(path):
+        if not _link_or_gone(path):
             yield path, _join(display, relative)
+
+
+def _link_or_gone(path: str) -> bool:
+    """A symlink (not followed), or a tracked file deleted from the work tree (nothing there to scan)."""
+    try:
+        return stat.S_ISLNK(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return True
 
 
 def _expand(paths: Sequence[str | os.PathLike[str]], excludes: re.Pattern[str] | None) -> Iterator[tuple[str, str]]:
@@ -214,10 +374,11 @@ def file_units(
     max_file_bytes: int,
     skipped: Counter[str],
 ) -> Iterator[ScanUnit]:
-    """One unit per text file named in `paths` or found under the directories in `paths`.
+    """The units of every text file named in `paths` or found under the directories in `paths`.
 
     Inside a git work tree, directories are listed by git (so .gitignore is respected); outside one they are
-    walked, skipping `.git`. A missing path raises ConfigError before anything is scanned.
+    walked, skipping `.git`. A missing path raises ConfigError before anything is scanned, a file that can't be
+    read UnreadableFileError when it is reached.
     """
     for given in paths:
         if not os.path.lexists(given):
@@ -225,9 +386,7 @@ def file_units(
     excludes = compile_excludes(exclude)
     seen: set[tuple[int, int]] = set()
     for path, shown in _expand(paths, excludes):
-        text = _read_file(path, max_file_bytes, skipped, seen)
-        if text is not None:
-            yield ScanUnit(path=shown, text=text)
+        yield from _file_units(path, shown, max_file_bytes, skipped, seen)
 
 
 # ---------------------------------------------------------------- the staged index
@@ -244,10 +403,11 @@ def staged_units(
     max_file_bytes: int,
     skipped: Counter[str],
 ) -> Iterator[ScanUnit]:
-    """One unit per staged file (limited to `paths`, files or directories, when given), read from the index.
+    """The units of each staged file (limited to `paths`, files or directories, when given), read from the index.
 
     The text is the index blob, what the commit will contain, not the working tree; only the lines the
-    staged change adds are judged (`judged_lines`), with the unchanged lines around them as context.
+    staged change adds are judged (`judged_lines`), with the unchanged lines around them as context. Blobs of
+    any size are scanned: those over `max_file_bytes` are streamed from git in windows.
     """
     root = git.repo_root()
     blobs = git.staged_blobs()
@@ -268,39 +428,44 @@ def staged_units(
         added[file.path] = frozenset(line.number for line in file.added)
 
     sizes = git.blob_sizes([b.blob for b in blobs])
-    small = [b for b in blobs if sizes.get(b.blob, 0) <= max_file_bytes]
-    skipped["large"] += len(blobs) - len(small)
-    contents = git.read_blobs(list(dict.fromkeys(b.blob for b in small)))
-    for blob in small:
-        data = contents.get(blob.blob)
-        if data is None:
-            skipped["unreadable"] += 1
-            continue
-        if is_binary(data):
-            skipped["binary"] += 1
-            continue
-        # Text that git won't diff (a `binary` or `-diff` attribute) has no added lines to go by: judge it all.
+    contents = git.read_blobs(list(dict.fromkeys(b.blob for b in blobs if sizes.get(b.blob, 0) <= max_file_bytes)))
+    for blob in blobs:
+        # Text that git won't diff (UTF-16, a stray NUL, a `binary` attribute) has no added lines to go by: judge it all.
         judged = None if blob.path in binary_in_diff else added.get(blob.path, frozenset())
         if judged is not None and not judged:
             continue  # a pure rename or mode change adds nothing
-        yield ScanUnit(path=_repo_path(root, blob.path), text=decode_text(data), judged_lines=judged)
+        with _blob_stream(blob.blob, contents) as stream:
+            yield from _stream_units(_repo_path(root, blob.path), stream, max_file_bytes, judged, skipped)
+
+
+@contextmanager
+def _blob_stream(blob: str, contents: dict[str, bytes]) -> Iterator[IO[bytes]]:
+    """A staged blob's content: from the batch read when it was small enough, else streamed from git."""
+    if blob in contents:
+        yield io.BytesIO(contents[blob])
+    else:
+        with git.open_blob(blob) as stream:
+            yield stream
 
 
 # ---------------------------------------------------------------- history
 
 
-def _history_unit(file: FileDiff, root: Path, max_file_bytes: int, skipped: Counter[str]) -> ScanUnit | None:
+def _history_units(file: FileDiff, path: str, max_file_bytes: int, skipped: Counter[str]) -> Iterator[ScanUnit]:
+    """The units of one file's hunks in one commit: one, or windows when the hunks are over `max_file_bytes`."""
     if file.binary:
         skipped["binary"] += 1
-        return None
+        return
     added = frozenset(line.number for line in file.added)
     if not added:
-        return None
+        return
     if sum(len(line.text) + 1 for line in file.lines) > max_file_bytes:
-        skipped["large"] += 1
-        return None
-    return ScanUnit(
-        path=_repo_path(root, file.path),
+        text = "".join(line.text + "\n" for line in file.lines)
+        numbers = [line.number for line in file.lines]
+        yield from _window_units(path, [text], max_file_bytes, added, numbers, file.commit)
+        return
+    yield ScanUnit(
+        path=path,
         text="\n".join(line.text for line in file.lines),
         line_numbers=tuple(line.number for line in file.lines),
         judged_lines=added,
@@ -317,7 +482,8 @@ def history_units(
 ) -> Iterator[ScanUnit]:
     """One unit per (commit, file) in `git log -p` of `rev_range` (None: every ref, like gitleaks).
 
-    A unit holds the file's hunks from that commit, with the real line numbers; the added lines are judged.
+    A unit holds the file's hunks from that commit (a window of them, past `max_file_bytes`), with the real line
+    numbers; the added lines are judged.
     Merge commits add no lines of their own (git shows no patch for them) and are not scanned twice.
     """
     if rev_range is not None and (not rev_range.strip() or rev_range.startswith("-")):
@@ -327,6 +493,6 @@ def history_units(
     args += ["--end-of-options", rev_range] if rev_range is not None else ["--all"]
     excludes = compile_excludes(exclude)
     for file in iter_file_diffs(git.stream_git_lines(*args, "--"), skipped):
-        unit = _history_unit(file, root, max_file_bytes, skipped)
-        if unit is not None and not _excluded(unit.path, excludes):
-            yield unit
+        path = _repo_path(root, file.path)
+        if not _excluded(path, excludes):
+            yield from _history_units(file, path, max_file_bytes, skipped)

@@ -120,14 +120,10 @@ def sha256_hex(text: str) -> str:
 
 
 def mask_secret(secret: str) -> str:
-    """`AKIAIOSFODNN7EXAMPLE` -> `AKIA…MPLE`. Short values show less, so masking never reveals most of one."""
+    """`AKIAIOSFODNN7EXAMPLE` -> `AK…LE`: never more than 4 characters, nor more than a quarter, of a secret.
+
+    2 characters at each end from 16 characters on, 1 from 8 on, none below that.
+    """
     n = len(secret)
-    if n >= 16:
-        keep = 4
-    elif n >= 8:
-        keep = 2
-    elif n >= 4:
-        keep = 1
-    else:
-        return "…"
-    return f"{secret[:keep]}…{secret[-keep:]}"
+    keep = 2 if n >= 16 else 1 if n >= 8 else 0
+    return f"{secret[:keep]}…{secret[-keep:]}" if keep else "…"
