@@ -127,16 +127,11 @@ def test_real_binaries_are_skipped_and_counted(repo: Path, capsys: pytest.Captur
 
 
 def minified_json(value: str) -> str:
-    document = {f"key{i}": f"value-{i:07d}" for i in range(60_000)}
+    document = {f"key{i}": f"value-{i:07d}" for i in range(48_000)}
     document["deploy"] = value
     return json.dumps(document, separators=(",", ":"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="token rules skip lines over MAX_LINE_CHARS: rules/base.py TokenRule.find leaves Hit.skip_long_lines=True "
-    "(reported to the detectors' owner; candidates.py and rules/ are not ours to edit)",
-)
 def test_a_token_in_a_1_3_mb_minified_json_line_is_found(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_files(repo, {"bundle.json": minified_json(TOKEN)})
     assert 1_200_000 < (repo / "bundle.json").stat().st_size < 1_500_000

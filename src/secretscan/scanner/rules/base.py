@@ -97,7 +97,8 @@ class TokenRule:
                     certainty, prior = Certainty.CERTAIN, 1.0
                 else:
                     prior = self.invalid_checksum_prior
-            yield Hit(start, end, self.id, self.category, prior, self.specificity, certainty)
+            # A vendor format is as specific in a minified bundle as anywhere: token rules read lines of any length.
+            yield Hit(start, end, self.id, self.category, prior, self.specificity, certainty, skip_long_lines=False)
 
 
 def _trie(keywords: Iterable[str]) -> str:
