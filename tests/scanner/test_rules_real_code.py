@@ -59,10 +59,10 @@ def test_parameters_named_for_something_else_stay_quiet(text: str) -> None:
 @pytest.mark.parametrize(
     ("path", "text", "value"),
     [
-        ("docs/setup.md", "SQL> alter user sys identified by Lantern42 container=all;", "Lantern42"),
-        ("TROUBLESHOOTING.md", "CREATE ROLE app_admin WITH LOGIN PASSWORD quill_88;", "quill_88"),
+        ("docs/setup.md", "SQL> ALTER USER reporting IDENTIFIED BY Lantern42;", "Lantern42"),
+        ("TROUBLESHOOTING.md", "CREATE ROLE metrics_reader LOGIN PASSWORD quill_88;", "quill_88"),
         ("middleware/auth.go", "//   password: heron_pass42", "heron_pass42"),
-        ("Tests/HostTests.cs", 'var credential = new GitCredential("alice", "Wombat-7");', "Wombat-7"),
+        ("Tests/StoreTests.cs", 'var stored = new StoredCredential("ops-bot", "Wombat-7");', "Wombat-7"),
         ("tests/test_sign.py", "nonce = 'k2v8q1z7m3'", "k2v8q1z7m3"),
     ],
 )
@@ -111,5 +111,5 @@ def test_slots_for_a_value_are_still_dropped() -> None:
 
 
 def test_a_key_passed_through_a_decoder_to_its_setter() -> None:
-    line = 'manager.setCipherKey(Base64.decode("Zm9vYmFyYmF6cXV4MTIz"));'
-    assert ("generic-secret", "Zm9vYmFyYmF6cXV4MTIz") in kept("src/main/java/ShiroConfig.java", line)
+    line = 'vault.setEncryptionKey(Base64.decode("Zm9vYmFyYmF6cXV4MTIz"));'
+    assert ("generic-secret", "Zm9vYmFyYmF6cXV4MTIz") in kept("src/main/java/VaultConfig.java", line)

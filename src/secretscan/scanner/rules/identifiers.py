@@ -1,7 +1,7 @@
 """UUID-shaped values, cloud principal IDs and OAuth client IDs, reported with a low prior for the judge to settle.
 
 Real repositories use UUIDs as API keys, tokens and client secrets as often as as plain identifiers, and the
-difference is in the context (`apiKey = "…"` against `FOLDERID_Documents = new Guid("…")`), which is the judge's
+difference is in the context (`apiKey = "…"` against `static readonly Guid ShellFolder = new Guid("…")`), which is the judge's
 job, not a filter's. The prior is low so that, rules only, a bare UUID is never reported on its own.
 """
 

@@ -106,14 +106,14 @@ _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 _CALL = re.compile(r"(?<=[\w$])\([ \t]*[\"'][#.]?(?P<name>[\w.-]{2,80})[\"'][ \t]*,[ \t]*" + _QUOTED_VALUE)
 # setPassword("x"), withApiKey("x"), and builders: .appSecret("x"), .password("x"); the literal may be converted on
 # the way in (Java wants passwords as char[]): setPassword("x".toCharArray()), setKey("x".getBytes(UTF_8)).
-# A key may also arrive decoded: setCipherKey(Base64.decode("…")), .key(base64Decode("…")).
+# A key may also arrive decoded: setEncryptionKey(Base64.decode("…")), .key(base64Decode("…")).
 _SETTER = re.compile(
     r"(?:\b(?:set|with)(?P<name>[A-Z][A-Za-z0-9]{1,60})|\.(?P<method>[a-z][A-Za-z0-9]{1,60}))\([ \t]*"
     r"(?:[\w.]{0,30}(?i:decode|frombase64string|b64decode|unhexlify|fromhex)[\w]{0,10}\([ \t]*)?"
     + _QUOTED_VALUE
     + r"(?:\.(?:toCharArray|getBytes|toByteArray|encodeToByteArray)\([\w.]{0,40}\))?[ \t]*\)"
 )
-# `new GitCredential("alice", "pw")`, `OAuth2AccessToken("…")`, `mongodb_password('user', 'pw')`: a constructor or
+# `new StoredCredential("ops-bot", "…")`, `AccessToken("…")`, `db_password('reporting', '…')`: a constructor or
 # helper named for a credential takes it as its last string argument.
 _CREDENTIAL_CALL = re.compile(
     r"(?P<name>[A-Za-z_][\w]{2,60})\((?:[ \t]*[\"'][^\"'\n]{0,80}[\"'][ \t]*,)*[ \t]*"
@@ -148,7 +148,7 @@ _HEADER_OPTION = re.compile(r"(?:-H|--header)[ \t]+[\"'](?P<name>[\w-]{2,60}):[ 
 # Space-separated config directives: redis.conf `requirepass x`, netrc `… password x`, sshd-style files.
 _DIRECTIVE = re.compile(r"[ \t]*(?P<name>[A-Za-z_][\w.-]*)[ \t]+(?P<bare>[^\s#;=:\"'][^\s]*)[ \t]*\r?")
 _NETRC_PASSWORD = re.compile(r"(?:^|[ \t])(?P<name>password|passwd)[ \t]+(?P<bare>[^\s]+)")
-# Oracle and PostgreSQL also take the password unquoted: `IDENTIFIED BY Welcome1`, `WITH LOGIN PASSWORD pw;`.
+# Oracle and PostgreSQL also take the password unquoted: `IDENTIFIED BY …`, `LOGIN PASSWORD …;`.
 _SQL_PASSWORD = re.compile(
     r"(?i:\bpassword|\bidentified[ \t]+by)[ \t]+(?:'(?P<sq>[^'\n]+)'|\"(?P<dq>[^\"\n]+)\"|(?P<bare>[^\s;'\"]+))"
 )
