@@ -2,7 +2,8 @@
 
 Each function turns a source into ScanUnits and runs the engine over them. Candidate paths are relative to the
 current directory and use `/`, as gitleaks prints them. Nothing here imports a model backend: the caller
-builds the judge (`secretscan.inference.factory.make_judge`) and passes it in.
+builds the judge (`secretscan.inference.factory.make_judge`) and passes it in. By default a scan reports no
+progress and runs in one process; the CLI passes a progress bar and one worker process per CPU.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from secretscan.config import Config
 from secretscan.engine import scan_units
 from secretscan.inference.base import Judge
+from secretscan.progress import NO_PROGRESS, Progress
 from secretscan.scanner.baseline import EMPTY_BASELINE, Baseline
 from secretscan.scanner.sources import file_units, history_units, staged_units
 from secretscan.scanner.types import ScanResult, ScanUnit
@@ -26,8 +28,19 @@ def _ignore(message: str) -> None:
     """The default `warn`: library callers that pass none get no output."""
 
 
-def _run(units: Iterable[ScanUnit], skipped: Counter[str], config: Config, judge: Judge | None, baseline: Baseline, warn: Warn) -> ScanResult:
-    result = scan_units(units, config, judge, baseline=baseline, skipped=skipped, warn=warn)
+def _run(
+    units: Iterable[ScanUnit],
+    skipped: Counter[str],
+    config: Config,
+    judge: Judge | None,
+    baseline: Baseline,
+    warn: Warn,
+    progress: Progress,
+    workers: int,
+) -> ScanResult:
+    result = scan_units(
+        units, config, judge, baseline=baseline, skipped=skipped, warn=warn, progress=progress, workers=workers
+    )
     # The stats count binary and large files; what else was left out is said as a warning, never silently.
     notes = []
     if skipped["unreadable"]:
@@ -46,11 +59,13 @@ def scan_paths(
     *,
     baseline: Baseline = EMPTY_BASELINE,
     warn: Warn = _ignore,
+    progress: Progress = NO_PROGRESS,
+    workers: int = 1,
 ) -> ScanResult:
     """Scan files and directories (git-listed inside a work tree, so .gitignore is respected)."""
     skipped: Counter[str] = Counter()
     units = file_units(paths, exclude=config.exclude, max_file_bytes=config.max_file_bytes, skipped=skipped)
-    return _run(units, skipped, config, judge, baseline, warn)
+    return _run(units, skipped, config, judge, baseline, warn, progress, workers)
 
 
 def scan_staged(
@@ -60,11 +75,13 @@ def scan_staged(
     baseline: Baseline = EMPTY_BASELINE,
     warn: Warn = _ignore,
     paths: Sequence[str | os.PathLike[str]] | None = None,
+    progress: Progress = NO_PROGRESS,
+    workers: int = 1,
 ) -> ScanResult:
     """Scan what the next commit adds: the index version of each staged file, judging only the added lines."""
     skipped: Counter[str] = Counter()
     units = staged_units(paths, exclude=config.exclude, max_file_bytes=config.max_file_bytes, skipped=skipped)
-    return _run(units, skipped, config, judge, baseline, warn)
+    return _run(units, skipped, config, judge, baseline, warn, progress, workers)
 
 
 def scan_history(
@@ -74,8 +91,10 @@ def scan_history(
     *,
     baseline: Baseline = EMPTY_BASELINE,
     warn: Warn = _ignore,
+    progress: Progress = NO_PROGRESS,
+    workers: int = 1,
 ) -> ScanResult:
     """Scan the lines each commit in `rev_range` added (None: every commit reachable from any ref)."""
     skipped: Counter[str] = Counter()
     units = history_units(rev_range, exclude=config.exclude, max_file_bytes=config.max_file_bytes, skipped=skipped)
-    return _run(units, skipped, config, judge, baseline, warn)
+    return _run(units, skipped, config, judge, baseline, warn, progress, workers)

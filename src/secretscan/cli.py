@@ -21,6 +21,7 @@ from secretscan.config import BACKENDS
 from secretscan.errors import EXIT_CLEAN, EXIT_USAGE
 
 if TYPE_CHECKING:
+    from secretscan.progress import Progress
     from secretscan.report import Format
     from secretscan.scanner.types import ScanStats
 
@@ -34,8 +35,19 @@ _FORMATS = ("text", "json", "sarif")
 _DEFAULT_BASELINE = ".secretscan-baseline.json"
 
 
+class _Interrupted(BaseException):
+    """Ctrl-C, carried past click: click answers a KeyboardInterrupt with a blank line on stderr of its own,
+    and `main` turns this back into one for the runner's one-line message."""
+
+
 class LazyGroup(click.Group):
     """A click group whose `_LAZY_COMMANDS` are imported on first use, not when the CLI starts."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *_LAZY_COMMANDS])
@@ -97,6 +109,15 @@ def _use_color(no_color: bool, output: Path | None) -> bool:
     return not no_color and output is None and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
+def _progress(fmt: Format, output: Path | None) -> Progress:
+    """A progress bar on stderr for a person at a terminal; nothing for a pipe, a log, or a JSON/SARIF report."""
+    from secretscan.progress import NO_PROGRESS, TerminalProgress
+
+    # A report piped to a pager shares the terminal with stderr: a bar redrawn there would garble it.
+    watched = sys.stderr.isatty() and (output is not None or sys.stdout.isatty())
+    return TerminalProgress(sys.stderr) if fmt == "text" and watched else NO_PROGRESS
+
+
 def _summary(stats: ScanStats) -> str:
     """One line for stderr when the report itself goes to a file or is JSON/SARIF."""
     skipped = f", {stats.files_skipped_binary} binary and {stats.files_skipped_large} large file(s) skipped"
@@ -125,6 +146,7 @@ def scan(paths: tuple[Path, ...], staged: bool, rev_range: str | None, fmt: Form
     """
     from secretscan import api
     from secretscan.report import render
+    from secretscan.scanner.parallel import usable_cpus
 
     if staged and rev_range is not None:
         raise click.UsageError("--staged and --history can't be combined")
@@ -134,12 +156,13 @@ def scan(paths: tuple[Path, ...], staged: bool, rev_range: str | None, fmt: Form
     config = runner.load_settings(options)
     baseline = runner.load_selected_baseline(options)
     judge = runner.open_judge(config)
+    progress, workers = _progress(fmt, output), usable_cpus()
     if staged:
-        result = api.scan_staged(config, judge, baseline=baseline, warn=runner.warn, paths=list(paths) or None)
+        result = api.scan_staged(config, judge, baseline=baseline, warn=runner.warn, paths=list(paths) or None, progress=progress, workers=workers)
     elif rev_range is not None:
-        result = api.scan_history(rev_range or None, config, judge, baseline=baseline, warn=runner.warn)
+        result = api.scan_history(rev_range or None, config, judge, baseline=baseline, warn=runner.warn, progress=progress, workers=workers)
     else:
-        result = api.scan_paths(list(paths) or [Path(".")], config, judge, baseline=baseline, warn=runner.warn)
+        result = api.scan_paths(list(paths) or [Path(".")], config, judge, baseline=baseline, warn=runner.warn, progress=progress, workers=workers)
     report = render(result, fmt, _use_color(no_color, output))
     if output is not None:
         output.write_text(report + "\n", encoding="utf-8")
@@ -194,6 +217,7 @@ def baseline(paths: tuple[Path, ...], detect_secrets_file: Path | None, output: 
     """
     from secretscan import api
     from secretscan.scanner.baseline import import_detect_secrets, write_baseline
+    from secretscan.scanner.parallel import usable_cpus
 
     if detect_secrets_file is not None:
         if paths:
@@ -204,7 +228,7 @@ def baseline(paths: tuple[Path, ...], detect_secrets_file: Path | None, output: 
     options = _options(**given)
     config = runner.load_settings(options)
     judge = runner.open_judge(config)
-    result = api.scan_paths(list(paths) or [Path(".")], config, judge, warn=runner.warn)
+    result = api.scan_paths(list(paths) or [Path(".")], config, judge, warn=runner.warn, progress=_progress("text", output), workers=usable_cpus())
     count = write_baseline(output, result.findings)
     print(f"secretscan: wrote {output} ({count} accepted entr{'y' if count == 1 else 'ies'})", file=sys.stderr)
     return EXIT_CLEAN
@@ -243,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def invoke() -> int:
         try:
             code = cli.main(args=list(argv) if argv is not None else None, prog_name="secretscan", standalone_mode=False)
-        except click.exceptions.Abort:
+        except (click.exceptions.Abort, _Interrupted):
             raise KeyboardInterrupt from None
         except click.ClickException as exc:
             # Usage mistakes and the like: click's own one-line message, always exit 2 (1 means findings).

@@ -17,10 +17,11 @@ from secretscan.config import Config
 from secretscan.errors import BackendUnavailable
 from secretscan.inference.base import Judge
 from secretscan.inference.scorer import Scorer, load_scorer
+from secretscan.progress import NO_PROGRESS, Progress
 from secretscan.scanner.baseline import EMPTY_BASELINE, Baseline
-from secretscan.scanner.candidates import find_candidates
 from secretscan.scanner.filters import WEAK_PRIOR, harmless_reason, weak_sign
-from secretscan.scanner.prompt import build_prompt
+from secretscan.scanner.parallel import candidates_per_unit
+from secretscan.scanner.prompt import Prompt, build_prompt
 from secretscan.scanner.suppress import is_allowed_inline
 from secretscan.scanner.types import Candidate, Certainty, Finding, ScanResult, ScanStats, ScanUnit
 
@@ -28,6 +29,9 @@ Warn = Callable[[str], None]
 
 # `scorer = "none"`: no cheap scorer, the LLM judges every uncertain candidate.
 SCORER_OFF = "none"
+# Prompts per call to the judge. A caching judge stores each call's verdicts, so a scan cut short (Ctrl-C) keeps
+# all but the last batch's, and the next run starts from there; the progress bar moves once per batch.
+JUDGE_BATCH = 16
 
 
 def _rules_only(candidates: Sequence[Candidate], threshold: float) -> list[Finding]:
@@ -62,8 +66,19 @@ def _reason(judged: bool, scorer: Scorer | None, judge: Judge) -> str:
     return "rules" if scorer is None else "scorer"
 
 
+def _score_in_batches(prompts: Sequence[Prompt], judge: Judge, progress: Progress) -> dict[Prompt, float]:
+    """The judge's P(secret) of each prompt, asked `JUDGE_BATCH` prompts at a time."""
+    scores: dict[Prompt, float] = {}
+    with progress.judging(len(prompts)) as advance:
+        for start in range(0, len(prompts), JUDGE_BATCH):
+            batch = prompts[start : start + JUDGE_BATCH]
+            scores.update(zip(batch, judge.score(batch)))
+            advance(len(batch))
+    return scores
+
+
 def judge_candidates(
-    candidates: Sequence[Candidate], judge: Judge, config: Config, warn: Warn
+    candidates: Sequence[Candidate], judge: Judge, config: Config, warn: Warn, progress: Progress = NO_PROGRESS
 ) -> tuple[list[Finding], int, int, str]:
     """Score the uncertain candidates. Returns (findings at or above the threshold, LLM calls, candidates the
     scorer settled, backend name).
@@ -80,7 +95,7 @@ def judge_candidates(
     unique = list(dict.fromkeys(prompts.values()))
     backend = judge.name
     try:
-        scores = dict(zip(unique, judge.score(unique))) if unique else {}
+        scores = _score_in_batches(unique, judge, progress) if unique else {}
     except BackendUnavailable as exc:
         if config.fallback != "rules":
             raise
@@ -109,10 +124,14 @@ def scan_units(
     baseline: Baseline = EMPTY_BASELINE,
     skipped: Counter[str] | None = None,
     warn: Warn = lambda message: None,
+    progress: Progress = NO_PROGRESS,
+    workers: int = 1,
 ) -> ScanResult:
     """Scan every unit and return the findings that are not suppressed, with stats.
 
     `skipped` is the counter the unit source fills (binary / large files); it is read after the units run out.
+    `progress` hears of each unit taken and each batch the judge scored (the CLI draws it on a terminal).
+    `workers` > 1 spreads the candidate stage of a big input over that many processes (see scanner/parallel.py).
     """
     started = time.perf_counter()
     files = 0
@@ -121,27 +140,28 @@ def scan_units(
     suppressed = 0
     certain: list[Candidate] = []
     uncertain: list[Candidate] = []
-    for unit in units:
-        files += 1
-        for candidate in find_candidates(unit, rules=config.rules):
-            all_candidates += 1
-            if is_allowed_inline(candidate.line_text) or baseline.suppresses(candidate):
-                suppressed += 1
-            elif candidate.certainty is Certainty.CERTAIN:
-                certain.append(candidate)
-            elif harmless_reason(candidate) is not None:
-                filtered += 1
-            elif weak_sign(candidate) is not None:
-                uncertain.append(replace(candidate, prior=min(candidate.prior, WEAK_PRIOR)))
-            else:
-                uncertain.append(candidate)
+    with progress.files(units) as counted:
+        for found in candidates_per_unit(counted, config.rules, workers):
+            files += 1
+            for candidate in found:
+                all_candidates += 1
+                if is_allowed_inline(candidate.line_text) or baseline.suppresses(candidate):
+                    suppressed += 1
+                elif candidate.certainty is Certainty.CERTAIN:
+                    certain.append(candidate)
+                elif harmless_reason(candidate) is not None:
+                    filtered += 1
+                elif weak_sign(candidate) is not None:
+                    uncertain.append(replace(candidate, prior=min(candidate.prior, WEAK_PRIOR)))
+                else:
+                    uncertain.append(candidate)
 
     findings = [Finding(c, 1.0, "certain") for c in certain]
     judged, settled, backend = 0, 0, "none"
     if judge is None:
         findings += _rules_only(uncertain, config.threshold)
     elif uncertain:
-        judged_findings, judged, settled, backend = judge_candidates(uncertain, judge, config, warn)
+        judged_findings, judged, settled, backend = judge_candidates(uncertain, judge, config, warn, progress)
         findings += judged_findings
     else:
         backend = judge.name

@@ -108,7 +108,9 @@ def guarded(action: Callable[[], int]) -> int:
         error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
-        print("secretscan: interrupted", file=sys.stderr)
+        # On a terminal, start over the `^C` it echoed, so the message is one clean line.
+        start = "\r" if sys.stderr.isatty() else ""
+        print(f"{start}secretscan: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except OSError as exc:
         # Writing --output, reading --config …: the OS's reason is the message.

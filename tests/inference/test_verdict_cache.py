@@ -15,7 +15,7 @@ from judge_samples import prompt_for
 from secret_samples import database_password, github_token
 
 from secretscan.config import Config
-from secretscan.engine import scan_units
+from secretscan.engine import SCORER_OFF, scan_units
 from secretscan.inference import cache as cache_module
 from secretscan.inference.cache import CACHE_FILE, CachedJudge
 from secretscan.inference.llama_cpp import LlamaCppJudge
@@ -105,7 +105,7 @@ def test_the_cache_file_holds_no_secret_and_no_prompt(base_judge: LlamaCppJudge,
 
 def test_engine_reports_cache_hits(base_judge: LlamaCppJudge) -> None:
     unit = ScanUnit("app/settings.py", f'import os\n\nDB_PASSWORD = "{PASSWORD}"\n')
-    config = Config(threshold=0.0)
+    config = Config(threshold=0.0, scorer=SCORER_OFF)  # the LLM judges it, whatever the cheap scorer would say
     cold = scan_units([unit], config, CachedJudge(base_judge))
     warm = scan_units([unit], config, CachedJudge(base_judge))
     assert cold.stats.cache_hits == 0 and warm.stats.cache_hits == cold.stats.judged == 1

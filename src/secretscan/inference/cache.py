@@ -4,6 +4,8 @@ Re-running a scan or a hook over unchanged files then costs a lookup per candida
 The key is sha256(model_id + "\\0" + rendered prompt); a row holds only that hash and the score, never the prompt
 or the secret. It is one SQLite file in `cache_dir()` in WAL mode, so two scans can share it; a file that is not
 a database any more is deleted and rebuilt, and a cache that can't be used at all is skipped with a warning.
+Each `score()` call commits its verdicts before it returns; the engine asks in batches (`engine.JUDGE_BATCH`),
+so a scan stopped halfway (Ctrl-C) keeps what it judged, and the next run is served those from here.
 """
 
 from __future__ import annotations
