@@ -216,8 +216,11 @@ def test_ctrl_c_exits_130_without_a_traceback(rules_only_repo: Path, monkeypatch
 
 
 def test_backend_down_falls_back_to_rules_with_a_warning(git_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Ollama configured but not running (nothing listens on the port): the certain findings still block."""
-    (git_repo / ".secretscan.toml").write_text('backend = "ollama"\nollama_host = "http://127.0.0.1:9"\nmodel = "secretscan-judge"\n')
+    """Ollama configured but not running (nothing listens on the port): the certain findings still block. With no
+    cheap scorer every uncertain candidate needs the LLM, so the scan finds out that it is down."""
+    (git_repo / ".secretscan.toml").write_text(
+        'backend = "ollama"\nollama_host = "http://127.0.0.1:9"\nmodel = "secretscan-judge"\nscorer = "none"\n'
+    )
     write_files(git_repo, samples.leaky_files())
     code, out, err = run(capsys, "scan", "--format", "json")
     assert code == 1, err

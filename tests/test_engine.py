@@ -158,3 +158,10 @@ def test_a_broken_scorer_file_is_a_model_error(tmp_path: Path) -> None:
     broken.write_bytes(b"not a weight file")
     with pytest.raises(ModelError, match="scorer .*cannot read it"):
         scan_units([PASSWORDS], Config(scorer=str(broken)), FixedJudge(0.5))
+
+
+def test_a_file_in_windows_counts_once() -> None:
+    windows = [ScanUnit(path="big.log", text="x = 1\n"), ScanUnit(path="big.log", text="y = 2\n")]
+    history = [ScanUnit(path="app.py", text="z = 3\n", commit=sha) for sha in ("a" * 40, "b" * 40)]
+    result = scan_units([*windows, *history], Config(backend="none"), None)
+    assert result.stats.files_scanned == 3

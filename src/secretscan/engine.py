@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -116,6 +116,12 @@ def judge_candidates(
     return findings, len(unique), settled, backend
 
 
+def _tally(units: Iterable[ScanUnit], files: set[tuple[str, str | None]]) -> Iterator[ScanUnit]:
+    for unit in units:
+        files.add((unit.path, unit.commit))
+        yield unit
+
+
 def scan_units(
     units: Iterable[ScanUnit],
     config: Config,
@@ -134,15 +140,15 @@ def scan_units(
     `workers` > 1 spreads the candidate stage of a big input over that many processes (see scanner/parallel.py).
     """
     started = time.perf_counter()
-    files = 0
+    # A big file arrives in several windows, a file's history as one unit per commit: each counts once.
+    files: set[tuple[str, str | None]] = set()
     all_candidates = 0
     filtered = 0
     suppressed = 0
     certain: list[Candidate] = []
     uncertain: list[Candidate] = []
     with progress.files(units) as counted:
-        for found in candidates_per_unit(counted, config.rules, workers):
-            files += 1
+        for found in candidates_per_unit(_tally(counted, files), config.rules, workers):
             for candidate in found:
                 all_candidates += 1
                 if is_allowed_inline(candidate.line_text) or baseline.suppresses(candidate):
@@ -168,7 +174,7 @@ def scan_units(
     findings.sort(key=lambda f: (f.candidate.commit or "", f.candidate.path, f.candidate.line, f.candidate.column))
     skipped = skipped or Counter()
     stats = ScanStats(
-        files_scanned=files,
+        files_scanned=len(files),
         files_skipped_binary=skipped["binary"],
         files_skipped_large=skipped["large"],
         candidates=all_candidates,

@@ -120,7 +120,7 @@ def scorer_group() -> None:
               help="Weight of candidates on unlabelled real lines (probable negatives).")
 @click.option("--synthetic-weight", type=click.FloatRange(0, 1), default=1.0, show_default=True,
               help="Weight of the generator's rows against real code's.")
-@click.option("--c", "inverse_regularization", type=click.FloatRange(min=0, min_open=True), default=1.0,
+@click.option("--c", "inverse_regularization", type=click.FloatRange(min=0, min_open=True), default=0.5,
               show_default=True, help="Inverse L2 strength of the logistic regression.")
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,
               help="Cross-validation folds (by repository or generated file) for the AUC and the settle band.")
