@@ -113,3 +113,30 @@ def test_slots_for_a_value_are_still_dropped() -> None:
 def test_a_key_passed_through_a_decoder_to_its_setter() -> None:
     line = 'vault.setEncryptionKey(Base64.decode("Zm9vYmFyYmF6cXV4MTIz"));'
     assert ("generic-secret", "Zm9vYmFyYmF6cXV4MTIz") in kept("src/main/java/VaultConfig.java", line)
+
+
+B32 = string.ascii_uppercase + "234567"
+HEX = "0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "rule", "value"),
+    [
+        ("nats/user.creds", f"SU{rand(B32, 56, 'nkey')}\n", "nats-nkey-seed", f"SU{rand(B32, 56, 'nkey')}"),
+        (".env", f"TWILIO_AUTH_TOKEN={rand(HEX, 32, 'tw')}\n", "twilio-auth-token", rand(HEX, 32, "tw")),
+        ("Settings.scala", 'val dbPassword: Option[String] = Some("Pelican-4471")', "generic-password", "Pelican-4471"),
+        (
+            "keys/signing.jwk.json",
+            f'{{"kty": "RSA", "n": "{rand(A36, 40, "n")}", "e": "AQAB", "d": "{rand(A36, 40, "d")}"}}',
+            "jwk-private-member",
+            rand(A36, 40, "d"),
+        ),
+    ],
+)
+def test_formats_that_real_repositories_leak(path: str, text: str, rule: str, value: str) -> None:
+    assert (rule, value) in kept(path, text)
+
+
+def test_a_public_jwk_has_nothing_to_report() -> None:
+    text = f'{{"kty": "RSA", "n": "{rand(A36, 40, "n")}", "e": "AQAB", "kid": "{rand(A36, 20, "kid")}"}}'
+    assert not [rule for rule, _ in kept("jwks.json", text) if rule == "jwk-private-member"]

@@ -211,6 +211,12 @@ CASES: list[tuple[str, str, str]] = [
     ("linear-api-key", "lin" + "_api_" + rand(A62, 40), "lin" + "_api_" + rand(A62, 20)),
     ("notion-token", "nt" + "n_" + digits(11) + rand(A62, 35), "nt" + "n_" + rand(A62, 20)),
     ("twilio-api-key", "S" + "K" + rand(HEX, 32), "S" + "K" + rand(HEX, 20)),
+    ("twilio-auth-token", f"twilio_auth_token = {rand(HEX, 32)}", f"twilio_auth_token = {rand(HEX, 20)}"),
+    (
+        "nats-nkey-seed",
+        "S" + "U" + rand(string.ascii_uppercase + "234567", 56),
+        "S" + "U" + rand(string.ascii_uppercase + "234567", 40),
+    ),
     ("postman-api-key", "PM" + "AK-" + rand(HEX, 24) + "-" + rand(HEX, 34), "PM" + "AK-" + rand(HEX, 24)),
     ("figma-token", "fig" + "d_" + rand(URLSAFE, 40), "fig" + "d_" + rand(URLSAFE, 10)),
     ("airtable-pat", "pat" + rand(A62, 14) + "." + rand(HEX, 64), "pat" + rand(A62, 14) + "." + rand(HEX, 20)),

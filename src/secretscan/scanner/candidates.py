@@ -15,7 +15,7 @@ from secretscan.config import ExtraRule
 from secretscan.scanner.rules import TOKEN_RULES, Hit, RuleSet, Specificity
 from secretscan.scanner.rules.connection import find_connection_string_hits, find_url_credential_hits
 from secretscan.scanner.rules.entropy import find_entropy_hits
-from secretscan.scanner.rules.identifiers import find_identifier_hits
+from secretscan.scanner.rules.identifiers import find_identifier_hits, find_jwk_hits
 from secretscan.scanner.rules.keywords import MAX_LINE_CHARS, find_keyword_hits
 from secretscan.scanner.rules.parameters import find_parameter_hits
 from secretscan.scanner.rules.private_keys import find_private_key_hits
@@ -55,6 +55,7 @@ def find_hits(text: str, path: str, rules: Sequence[ExtraRule] = ()) -> list[Hit
         *_extra_rule_hits(rules, text),
         *_TOKEN_RULES.find(text, lowered),
         *find_private_key_hits(text, lowered),
+        *find_jwk_hits(text),
         *find_url_credential_hits(text, lowered),
         *find_connection_string_hits(text, lowered),
         *find_keyword_hits(text, lowered, path),

@@ -26,6 +26,21 @@ _GOOGLE_CLIENT_ID = re.compile(r"(?<![\w-])\d{6,}-[a-z0-9]{32}\.apps\.googleuser
 _FIREBASE_HOST = re.compile(r"(?<![\w.-])[a-z0-9][a-z0-9-]{2,60}\.(?:firebaseapp\.com|firebaseio\.com)(?![\w-])")
 
 
+# The private members of a JSON Web Key (RFC 7517/7518): an RSA key's d, p, q, dp, dq, qi, an EC/OKP key's d, a
+# symmetric key's k. Its public members (n, e, x, y) sit beside them and are left alone.
+JWK_PRIOR = 0.8
+_JWK_PRIVATE = re.compile(r"\\?\"(?:d|p|q|dp|dq|qi|k)\\?\"[ \t]*:[ \t]*\\?\"(?P<secret>[A-Za-z0-9_-]{16,})\\?\"")
+
+
+def find_jwk_hits(text: str) -> list[Hit]:
+    if '"kty' not in text:  # also true of a JWK escaped inside a JSON string
+        return []
+    return [
+        Hit(m.start("secret"), m.end("secret"), "jwk-private-member", "private-key", JWK_PRIOR, Specificity.PRIVATE_KEY)
+        for m in _JWK_PRIVATE.finditer(text)
+    ]
+
+
 def find_identifier_hits(text: str) -> list[Hit]:
     hits = []
     if "-" in text:

@@ -349,6 +349,10 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         prior=0.8,
     ),
     _rule("twilio-api-key", "saas", r"SK[0-9a-fA-F]{32}(?![A-Za-z0-9])", "sk", prior=0.6),
+    # The auth token that goes with an account SID (AC…): 32 hex characters under a Twilio name.
+    _context_rule("twilio-auth-token", "saas", r"twilio[\w.-]{0,20}?(?:token|secret)", r"[0-9a-f]{32}", "twilio"),
+    # NATS nkey seeds: "S", the key type (user, account, operator, server, cluster, curve), 56 base32 characters.
+    _rule("nats-nkey-seed", "saas", r"S[UAONCX][A-Z2-7]{56}" + _END, "su", "sa", "so", "sn", "sc", "sx", prior=0.85),
     _rule("postman-api-key", "saas", r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}" + _END, "pmak-"),
     _rule("figma-token", "saas", r"figd_[\w-]{40}" + _END, "figd_"),
     _rule("airtable-pat", "saas", r"pat[A-Za-z0-9]{14}\.[a-f0-9]{64}" + _END, "pat"),
