@@ -105,7 +105,8 @@ def test_data_build_mixes_real_candidates_with_the_generator(tmp_path: Path) -> 
     assert len(rows) - len(real) >= 70  # the generator fills the rest
     manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
     assert manifest["excluded_candidates"]["real:eval_line"] == 1
-    validate = CliRunner().invoke(data_group, ["validate", *(str(out / f"{s}.jsonl") for s in ("train", "val", "test"))])
+    splits = [str(out / f"{s}.jsonl") for s in ("train", "val", "test")]
+    validate = CliRunner().invoke(data_group, ["validate", *splits])
     assert validate.exit_code == 0, validate.output
 
 

@@ -1,7 +1,7 @@
 """UUID-shaped values, cloud principal IDs and OAuth client IDs, reported with a low prior for the judge to settle.
 
 Real repositories use UUIDs as API keys, tokens and client secrets as often as as plain identifiers, and the
-difference is in the context (`apiKey = "…"` against `static readonly Guid ShellFolder = new Guid("…")`), which is the judge's
+difference is in the context (`apiKey = "…"` against `Guid ShellFolder = new Guid("…")`), which is the judge's
 job, not a filter's. The prior is low so that, rules only, a bare UUID is never reported on its own.
 """
 
@@ -53,7 +53,9 @@ def find_identifier_hits(text: str) -> list[Hit]:
             )
     if "googleusercontent" in text:
         for match in _GOOGLE_CLIENT_ID.finditer(text):
-            hits.append(Hit(match.start(), match.end(), "google-oauth-client-id", "cloud", CLIENT_PRIOR, Specificity.TOKEN))
+            hits.append(
+                Hit(match.start(), match.end(), "google-oauth-client-id", "cloud", CLIENT_PRIOR, Specificity.TOKEN)
+            )
     if "firebase" in text:
         for match in _FIREBASE_HOST.finditer(text):
             hits.append(Hit(match.start(), match.end(), "firebase-host", "cloud", CLIENT_PRIOR, Specificity.TOKEN))
