@@ -398,7 +398,8 @@ def nextjs_storefront(g: Gen) -> list[Doc]:
         "const firebaseConfig = {",
     )
     firebase.safe(f'  apiKey: "{g.token("google-api")}",', "public-key")
-    firebase.add('  authDomain: "acme-storefront.firebaseapp.com",', '  projectId: "acme-storefront",')
+    firebase.safe('  authDomain: "acme-storefront.firebaseapp.com",', "benign")
+    firebase.add('  projectId: "acme-storefront",')
     firebase.safe(f'  appId: "1:{g.digits(12)}:web:{g.hex(22)}",', "random-id")
     firebase.safe(f'  measurementId: "G-{g.chars(UPPER + DIGITS, 10)}",', "random-id")
     firebase.add("};", "", "export const app = initializeApp(firebaseConfig);", "")

@@ -22,7 +22,9 @@ def test_judge_mode_sweeps_every_threshold_from_one_scan(
     tiny_corpus: Path, corpus_secrets: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    code = main(["eval", "--corpus", str(tiny_corpus), "--mode", "rules", "--mode", "judge", "--out", str(out)])
+    # No cheap scorer: the LLM judges every candidate, so its probabilities make the sweep.
+    args = ["eval", "--corpus", str(tiny_corpus), "--mode", "rules", "--mode", "judge", "--scorer", "none"]
+    code = main([*args, "--out", str(out)])
     stdout, stderr = capsys.readouterr()
     assert code == 0, stderr
     assert "eval: judge: judged " in stderr  # progress while the judge works
@@ -112,3 +114,18 @@ def test_missing_model_and_bad_examples_exit_2_with_one_line(
     stderr = capsys.readouterr().err
     assert code == 2
     assert stderr == f"secretscan: error: {bad}:1: needs a non-empty system and user message\n"
+
+
+def test_scorer_option_switches_the_cascade(tiny_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stats = {}
+    for name, extra in (("cascade", []), ("llm-only", ["--scorer", "none"])):
+        out = tmp_path / name
+        assert main(["eval", "--corpus", str(tiny_corpus), "--mode", "judge", "--out", str(out), *extra]) == 0
+        report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+        stats[name] = report["modes"][0]["stats"]
+    assert stats["cascade"]["settled"] > 0
+    assert stats["llm-only"]["settled"] == 0
+    assert stats["llm-only"]["judged"] > stats["cascade"]["judged"]
+    capsys.readouterr()
+    assert main(["eval", "--corpus", str(tiny_corpus), "--mode", "judge", "--scorer", str(tmp_path / "nope.npz")]) == 2
+    assert "cannot read it" in capsys.readouterr().err

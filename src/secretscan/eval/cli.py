@@ -34,6 +34,7 @@ def _progress(message: str) -> None:
 )
 @click.option("--model", help="GGUF model for the judge mode (default: the configured or embedded model).")
 @click.option("--lora", help="GGUF LoRA adapter for the judge mode.")
+@click.option("--scorer", help="Cheap scorer weights for the judge modes, or none (the LLM judges every candidate).")
 @click.option("--threshold", type=click.FloatRange(0, 1), help="Shipped threshold (default: the configured one).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help="Config file.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("eval-out"), show_default=True)
@@ -52,6 +53,7 @@ def eval_command(
     modes: tuple[str, ...],
     model: str | None,
     lora: str | None,
+    scorer: str | None,
     threshold: float | None,
     config_path: Path | None,
     out: Path,
@@ -79,7 +81,7 @@ def eval_command(
     gate_mode = gate_mode or ("judge" if "judge" in selected else "rules")
     if min_f1 is not None and gate_mode not in selected:
         raise ConfigError(f"gate mode {gate_mode!r} is not among the modes run; add --mode {gate_mode}")
-    config = load_config(config_path).with_overrides(model=model, lora=lora, threshold=threshold)
+    config = load_config(config_path).with_overrides(model=model, lora=lora, scorer=scorer, threshold=threshold)
     # Validate all input before the first slow step.
     corpus = load_corpus(corpus_dir) if corpus_dir is not None else None
     examples = load_examples(examples_path, limit_examples) if examples_path is not None else None
