@@ -30,10 +30,10 @@ COMMIT = "abc1234" + "0123456789abcdef" * 2 + "0"
 STATS = ScanStats(
     files_scanned=14,
     files_skipped_binary=2,
-    files_skipped_large=1,
     candidates=23,
     filtered=15,
     judged=5,
+    settled=2,
     cache_hits=4,
     suppressed=1,
     findings=3,
@@ -130,8 +130,9 @@ def test_text_has_one_block_per_finding_and_a_summary() -> None:
     assert lines[3] == "    reason: certain"
     assert lines[4].startswith("deploy.py:1:15  generic-password  (password)  confidence 0.97  h7\u2026zL")
     assert lines[6] == (
-        "3 findings; 14 files scanned (2 binary, 1 too large skipped); "
-        "23 candidates, 15 filtered, 1 suppressed, 5 judged, 4 cache hits; 0.84s; backend llama-cpp"
+        "3 findings; 14 files scanned (2 binary skipped); "
+        "23 candidates, 15 filtered, 1 suppressed, 2 settled by the scorer, 5 judged, 4 cache hits; 0.84s; "
+        "backend llama-cpp"
     )
     assert len(lines) == 7
 
@@ -149,7 +150,8 @@ def test_text_clean_scan_and_warnings() -> None:
     result = ScanResult(findings=(), stats=ScanStats(files_scanned=1, seconds=0.01), warnings=("Ollama is down",))
     assert render(result, "text", color=False).splitlines() == [
         "warning: Ollama is down",
-        "0 findings; 1 file scanned; 0 candidates, 0 filtered, 0 suppressed, 0 judged, 0 cache hits; 0.01s; backend none",
+        "0 findings; 1 file scanned; 0 candidates, 0 filtered, 0 suppressed, 0 settled by the scorer, 0 judged, "
+        "0 cache hits; 0.01s; backend none",
     ]
     assert render(result, "text", color=True).endswith("\x1b[0m")
 

@@ -120,7 +120,7 @@ def _progress(fmt: Format, output: Path | None) -> Progress:
 
 def _summary(stats: ScanStats) -> str:
     """One line for stderr when the report itself goes to a file or is JSON/SARIF."""
-    skipped = f", {stats.files_skipped_binary} binary and {stats.files_skipped_large} large file(s) skipped"
+    skipped = f", {stats.files_skipped_binary} binary file(s) skipped"
     return f"secretscan: {stats.findings} finding(s) in {stats.files_scanned} file(s){skipped}, {stats.seconds:.2f}s"
 
 

@@ -176,7 +176,6 @@ def scan_units(
     stats = ScanStats(
         files_scanned=len(files),
         files_skipped_binary=skipped["binary"],
-        files_skipped_large=skipped["large"],
         candidates=all_candidates,
         filtered=filtered,
         judged=judged,

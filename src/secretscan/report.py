@@ -79,8 +79,6 @@ def _summary(stats: ScanStats) -> str:
     skipped = []
     if stats.files_skipped_binary:
         skipped.append(f"{stats.files_skipped_binary} binary")
-    if stats.files_skipped_large:
-        skipped.append(f"{stats.files_skipped_large} too large")
     files = _plural(stats.files_scanned, "file") + " scanned"
     if skipped:
         files += f" ({', '.join(skipped)} skipped)"
@@ -89,6 +87,7 @@ def _summary(stats: ScanStats) -> str:
             _plural(stats.candidates, "candidate"),
             f"{stats.filtered} filtered",
             f"{stats.suppressed} suppressed",
+            f"{stats.settled} settled by the scorer",
             f"{stats.judged} judged",
             _plural(stats.cache_hits, "cache hit"),
         ]

@@ -95,7 +95,6 @@ class Finding:
 class ScanStats:
     files_scanned: int = 0
     files_skipped_binary: int = 0
-    files_skipped_large: int = 0
     candidates: int = 0
     filtered: int = 0
     # Candidates sent to the LLM (distinct prompts), and candidates the cheap scorer settled without it.
