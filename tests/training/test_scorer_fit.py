@@ -106,3 +106,14 @@ def test_the_cli_refuses_rows_that_are_not_training_rows(tmp_path: Path, capsys:
     bad.write_text('{"hello": 1}\n', encoding="utf-8")
     assert main(["scorer", "fit", str(bad), "--out", str(tmp_path / "s.npz")]) == 2
     assert "bad.jsonl:1: not a training row" in capsys.readouterr().err
+
+
+def test_scan_time_scores_are_the_fitted_model_on_the_training_matrix(tmp_path: Path) -> None:
+    from secretscan.training.scorer import feature_matrix
+
+    rows = read_rows([write_rows(tmp_path / "train.jsonl", population(6, 40))], unlabelled_weight=0.5)
+    # Few buckets, so features collide: a collision must count once at scan time too, as in the matrix.
+    scorer = fit_scorer(rows, buckets=64, folds=2).scorer
+    candidates = [r.candidate for r in rows]
+    logits = feature_matrix(candidates, 64) @ scorer.weights + scorer.bias
+    assert scorer.score(candidates) == pytest.approx(list(1 / (1 + np.exp(-logits))), rel=1e-5)

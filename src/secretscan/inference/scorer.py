@@ -33,7 +33,9 @@ def feature_index(feature: str, buckets: int) -> int:
 
 
 def feature_indices(candidate: Candidate, buckets: int) -> list[int]:
-    return [feature_index(feature, buckets) for feature in candidate_features(candidate)]
+    """The weight slots a candidate's features fall in, each once: a feature is present or not (binary), also where
+    two features collide in one slot, exactly as the weights were fitted."""
+    return sorted({feature_index(feature, buckets) for feature in candidate_features(candidate)})
 
 
 @dataclass(frozen=True)

@@ -113,8 +113,7 @@ def feature_matrix(candidates: Iterable[Candidate], buckets: int) -> Any:
 
     indptr, indices = [0], []
     for candidate in candidates:
-        row = sorted(set(feature_indices(candidate, buckets)))
-        indices += row
+        indices += feature_indices(candidate, buckets)
         indptr.append(len(indices))
     data = np.ones(len(indices), dtype=np.float32)
     return csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, buckets))
