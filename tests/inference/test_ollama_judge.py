@@ -188,7 +188,10 @@ SETTINGS = f'import os\n\nDB_PASSWORD = "{PASSWORD}"\n'
 
 def test_engine_falls_back_to_rules_when_ollama_is_down(dead_port: int) -> None:
     warnings: list[str] = []
-    config = Config(backend="ollama", ollama_host=f"http://127.0.0.1:{dead_port}", fallback="rules", cache=False)
+    # No cheap scorer: the candidate needs the LLM, which is down, so the rule's prior stands.
+    config = Config(
+        backend="ollama", ollama_host=f"http://127.0.0.1:{dead_port}", fallback="rules", cache=False, scorer="none"
+    )
     judge = OllamaJudge("secretscan-judge", config.ollama_host)
     result = scan_units([ScanUnit("app/settings.py", SETTINGS)], config, judge, warn=warnings.append)
     assert len(warnings) == 1
@@ -199,13 +202,15 @@ def test_engine_falls_back_to_rules_when_ollama_is_down(dead_port: int) -> None:
 
 
 def test_engine_with_fallback_error_raises(dead_port: int) -> None:
-    config = Config(backend="ollama", ollama_host=f"http://127.0.0.1:{dead_port}", fallback="error", cache=False)
+    config = Config(
+        backend="ollama", ollama_host=f"http://127.0.0.1:{dead_port}", fallback="error", cache=False, scorer="none"
+    )
     with pytest.raises(BackendUnavailable):
         scan_units([ScanUnit("app/settings.py", SETTINGS)], config, OllamaJudge("secretscan-judge", config.ollama_host))
 
 
 def test_engine_judges_through_ollama(fake_ollama: FakeOllama) -> None:
-    config = Config(backend="ollama", ollama_host=fake_ollama.host, threshold=0.0, cache=False)
+    config = Config(backend="ollama", ollama_host=fake_ollama.host, threshold=0.0, cache=False, scorer="none")
     judge = OllamaJudge("secretscan-judge", fake_ollama.host)
     result = scan_units([ScanUnit("app/settings.py", SETTINGS)], config, judge)
     assert [(f.candidate.line, f.reason) for f in result.findings] == [(3, "judge:ollama")]
