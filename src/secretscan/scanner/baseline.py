@@ -185,6 +185,8 @@ def _read_json(path: Path, what: str) -> Any:
         raise ConfigError(f"{path}: {what} is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: {what} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: {what} nests too deeply to be a baseline") from None
 
 
 def _list(data: Mapping[str, Any], key: str) -> list[Any]:
