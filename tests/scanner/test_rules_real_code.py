@@ -76,7 +76,7 @@ def test_code_is_still_code_outside_comments() -> None:
 
 def test_uuids_and_aws_principal_ids_reach_the_judge_at_a_low_prior() -> None:
     role_id = "AROA" + rand(string.ascii_uppercase + "234567", 17, "role")
-    text = f'const guid = "{UUID}";\n"RoleId": "{role_id}",\n'
+    text = f'register(tokenStore, "{UUID}");\n"RoleId": "{role_id}",\n'
     candidates = find_candidates(ScanUnit("src/ids.ts", text))
     assert {(c.rule, c.secret) for c in candidates} == {("uuid", UUID), ("aws-unique-id", role_id)}
     assert all(c.prior < Config().threshold for c in candidates)
@@ -84,8 +84,13 @@ def test_uuids_and_aws_principal_ids_reach_the_judge_at_a_low_prior() -> None:
     assert scan_units([ScanUnit("src/ids.ts", text)], Config(backend="none"), None).findings == ()
 
 
+def test_a_uuid_on_a_line_that_names_no_credential_is_an_identifier() -> None:
+    for line in (f'static readonly Guid DocumentsFolder = new Guid("{UUID}");', f'"requestId": "{UUID}",'):
+        assert not [c for c in find_candidates(ScanUnit("src/Ids.cs", line)) if c.rule == "uuid"], line
+
+
 def test_a_uuid_inside_a_longer_token_is_not_a_bare_uuid() -> None:
-    assert not [c for c in find_candidates(ScanUnit("a.txt", f"x-{UUID}-y")) if c.rule == "uuid"]
+    assert not [c for c in find_candidates(ScanUnit("a.txt", f"token: x-{UUID}-y")) if c.rule == "uuid"]
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,9 @@ import re
 from secretscan.scanner.rules.base import Hit, Specificity
 
 UUID_PRIOR = 0.25
+# Only a UUID on a line that speaks of a credential: a GUID naming a COM class, a Windows known folder or a
+# request is an identifier, and real code has thousands of them.
+_SECRET_WORD = re.compile(r"(?i)key|token|secret|passw|pwd|auth|cred|bearer|session|signature|licen[cs]e")
 _UUID = re.compile(r"(?<![\w-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-])")
 # AWS unique IDs of roles, users, policies, groups and instance profiles (AROA…, AIDA…): names of principals
 # that show up beside access keys in recorded API responses and state files.
@@ -41,11 +44,18 @@ def find_jwk_hits(text: str) -> list[Hit]:
     ]
 
 
+def _line_at(text: str, offset: int) -> str:
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return text[start : end if end != -1 else len(text)]
+
+
 def find_identifier_hits(text: str) -> list[Hit]:
     hits = []
     if "-" in text:
         for match in _UUID.finditer(text):
-            hits.append(Hit(match.start(), match.end(), "uuid", "identifier", UUID_PRIOR, Specificity.ENTROPY))
+            if _SECRET_WORD.search(_line_at(text, match.start())):
+                hits.append(Hit(match.start(), match.end(), "uuid", "identifier", UUID_PRIOR, Specificity.ENTROPY))
     if "A" in text:
         for match in _AWS_UNIQUE_ID.finditer(text):
             hits.append(
