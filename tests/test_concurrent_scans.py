@@ -21,6 +21,7 @@ from subprocess import PIPE
 
 import pytest
 import secret_samples as samples
+from cache_helpers import cached_rows
 
 from secretscan.api import scan_paths
 from secretscan.config import Config
@@ -54,17 +55,6 @@ def cached_keys(cache: Path) -> list[bytes]:
     with closing(sqlite3.connect(cache)) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         return [bytes(key) for (key,) in db.execute("SELECT key FROM verdicts")]
-
-
-def cached_rows(cache: Path) -> int:
-    """Verdicts in the cache, read as another process would while a scan writes; 0 before it exists."""
-    if not cache.is_file():
-        return 0
-    try:
-        with closing(sqlite3.connect(f"file:{cache}?mode=ro", uri=True, timeout=5)) as db:
-            return int(db.execute("SELECT count(*) FROM verdicts").fetchone()[0])
-    except sqlite3.OperationalError:  # the scan has not created the table yet
-        return 0
 
 
 class RecordingJudge:

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from contextlib import closing
 from pathlib import Path
 
 import pytest
 import secret_samples as samples
+from cache_helpers import cached_rows
 
 from secretscan.config import Config
 from secretscan.engine import JUDGE_BATCH, SCORER_OFF, scan_units
@@ -28,17 +27,6 @@ CANDIDATES = 3 * JUDGE_BATCH
 def passwords_text(count: int) -> str:
     """`count` distinct password assignments: as many candidates for the LLM once the cheap scorer is off."""
     return "".join(f'service_{i}_password = "{samples.database_password(f"stop-{i}")}"\n' for i in range(count))
-
-
-def cached_rows(cache: Path) -> int:
-    """Verdicts in the cache file, read the way another process would; 0 while it doesn't exist yet."""
-    if not cache.is_file():
-        return 0
-    try:
-        with closing(sqlite3.connect(f"file:{cache}?mode=ro", uri=True, timeout=5)) as db:
-            return int(db.execute("SELECT count(*) FROM verdicts").fetchone()[0])
-    except sqlite3.OperationalError:  # the scan has not created the table yet
-        return 0
 
 
 class CountingJudge:
