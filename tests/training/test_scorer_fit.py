@@ -83,7 +83,8 @@ def test_weights_round_trip_and_foreign_files_are_refused(tmp_path: Path) -> Non
     loaded = load_scorer(path)
     candidates = [c for c, _ in population(4, 10)]
     assert loaded.score(candidates) == pytest.approx(scorer.score(candidates))
-    assert loaded.model_id == scorer.model_id
+    assert loaded.bias == pytest.approx(scorer.bias) and loaded.band == pytest.approx(scorer.band)
+    assert loaded.llm_weight == scorer.llm_weight
 
     foreign = tmp_path / "foreign.npz"
     np.savez(foreign, weights=np.zeros(8, np.float32), bias=0.0, band=np.array([0.1, 0.9]), llm_weight=0.5,

@@ -8,8 +8,6 @@ value of the data it was trained on.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import zlib
 from collections.abc import Sequence
@@ -50,13 +48,6 @@ class Scorer:
     @property
     def buckets(self) -> int:
         return int(self.weights.shape[0])
-
-    @property
-    def model_id(self) -> str:
-        """Names these weights in the verdict cache key, so a retrained scorer doesn't reuse old verdicts."""
-        digest = hashlib.sha256(self.weights.tobytes())
-        digest.update(json.dumps([self.bias, self.band, self.llm_weight]).encode())
-        return digest.hexdigest()[:16]
 
     def score(self, candidates: Sequence[Candidate]) -> list[float]:
         """P(secret) of each candidate."""
