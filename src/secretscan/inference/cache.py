@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -24,6 +25,10 @@ CACHE_FILE = "verdicts.sqlite3"
 MAX_ENTRIES = 200_000
 # Wait this long for another scan that is writing, rather than failing.
 BUSY_TIMEOUT_S = 30.0
+# Switching a new file to WAL while another process does the same can fail at once with "database is locked":
+# SQLite does not run the busy handler for that lock. It only happens while the file is created, so retry briefly.
+WAL_SWITCH_TRIES = 100
+WAL_SWITCH_PAUSE_S = 0.05
 # SQLite's default limit on host parameters is 999 in older builds.
 _CHUNK = 500
 
@@ -117,7 +122,7 @@ class CachedJudge:
         if self._db is None:
             db = sqlite3.connect(self._file(), timeout=BUSY_TIMEOUT_S)
             try:
-                db.execute("PRAGMA journal_mode=WAL")
+                _enable_wal(db)
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("CREATE TABLE IF NOT EXISTS verdicts (key BLOB NOT NULL UNIQUE, score REAL NOT NULL)")
             except sqlite3.DatabaseError:
@@ -137,3 +142,14 @@ class CachedJudge:
         except OSError:
             return False
         return True
+
+
+def _enable_wal(db: sqlite3.Connection) -> None:
+    for attempt in range(WAL_SWITCH_TRIES):
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_SWITCH_TRIES - 1:
+                raise
+            time.sleep(WAL_SWITCH_PAUSE_S)
