@@ -351,7 +351,7 @@ FAMILY_DETECTORS: dict[str, Detector] = {
     "connection strings": lowered(
         lambda text, low: find_url_credential_hits(text, low) + find_connection_string_hits(text, low)
     ),
-    "parameters": lowered(find_parameter_hits),
+    "parameters": find_parameter_hits,
     "identifiers": lambda text: find_identifier_hits(text) + find_jwk_hits(text),
     "private keys": lowered(find_private_key_hits),
     "entropy": find_entropy_hits,

@@ -59,7 +59,7 @@ def find_hits(text: str, path: str, rules: Sequence[ExtraRule] = ()) -> list[Hit
         *find_url_credential_hits(text, lowered),
         *find_connection_string_hits(text, lowered),
         *find_keyword_hits(text, lowered, path),
-        *find_parameter_hits(text, lowered),
+        *find_parameter_hits(text),
         *find_identifier_hits(text),
         *find_entropy_hits(text),
     ]

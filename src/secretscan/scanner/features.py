@@ -9,13 +9,12 @@ The value's own characters never leave as a whole: the value contributes its sha
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from secretscan.scanner.filters import name_before, weak_sign
+from secretscan.scanner.rules.entropy import shannon_entropy
 from secretscan.scanner.rules.names import name_words
 from secretscan.scanner.types import Candidate
 
@@ -30,11 +29,6 @@ _SHAPE = str.maketrans(
 
 def _bucket(value: float, edges: tuple[float, ...]) -> int:
     return sum(value >= edge for edge in edges)
-
-
-def _entropy(text: str) -> float:
-    counts = Counter(text)
-    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values()) if text else 0.0
 
 
 def rule_features(candidate: Candidate) -> list[str]:
@@ -83,7 +77,7 @@ def shape_features(candidate: Candidate) -> list[str]:
     kinds = "".join(name[0] for name, present in classes if present)
     return [
         f"length={_bucket(len(value), (6, 8, 12, 16, 20, 24, 32, 40, 48, 64, 100))}",
-        f"entropy={_bucket(_entropy(value), (2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0))}",
+        f"entropy={_bucket(shannon_entropy(value), (2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0))}",
         f"classes={kinds}",
         f"words={_bucket(len(_WORD.findall(value)), (1, 2, 3, 5))}",
     ]

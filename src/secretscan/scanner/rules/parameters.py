@@ -17,7 +17,6 @@ from secretscan.scanner.rules.base import Hit, Specificity
 from secretscan.scanner.rules.names import classify_name
 
 PRIOR = 0.55
-MIN_VALUE_CHARS = 6
 # A parameter follows `?`, `&` or `;` in a URL or body, or opens a string, comment or line as the first of
 # a form body (then another parameter follows it: `"access_token=…&scope=…"`).
 _PARAMETER = re.compile(
@@ -34,16 +33,16 @@ def _secret_parameter(name: str) -> bool:
     return classify_name(plain) is not None or plain.lower() in _SESSION_COOKIES
 
 
-def find_parameter_hits(text: str, lowered: str) -> list[Hit]:
+def find_parameter_hits(text: str) -> list[Hit]:
     if "=" not in text:
         return []
     hits = []
     for match in _PARAMETER.finditer(text):
-        name, value = match.group("name"), match.group("value")
+        name = match.group("name")
         in_query = match.group("query") is not None or match.group("more") is not None
         if not in_query and unquote(name).lower() not in _SESSION_COOKIES:
             continue  # `NAME=value` alone on a line is an assignment: the keyword detector's
-        if len(value) < MIN_VALUE_CHARS or not _secret_parameter(name):
+        if not _secret_parameter(name):
             continue
         start, end = match.span("value")
         hits.append(Hit(start, end, "secret-parameter", "secret", PRIOR, Specificity.KEYWORD))
