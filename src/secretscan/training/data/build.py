@@ -195,15 +195,17 @@ def build_dataset(config: DataConfig, out_dir: Path, progress: bool = False) -> 
         real = take_real(imported.examples, config, real_dropped)
     synthetic = replace(config, examples=max(10, config.examples - len(real)))
     kept, files, excluded, dropped = collect(synthetic, progress)
-    # The hard-negative floor is the generator's promise; real code brings its own negatives.
-    synthetic_stats = summarize(assign_splits(kept, config, Counter()))
+    # The hard-negative floor is the generator's promise; real code brings its own negatives. (The split step
+    # drops only secrets, so the generated negatives' share can be read before it.)
+    generated_negatives = [k.example for k in kept if not k.example.label]
+    hard_share = sum(e.hard_negative for e in generated_negatives) / max(1, len(generated_negatives))
     excluded.update(real_excluded)
     dropped.update(real_dropped)
     splits = assign_splits([*kept, *real], config, dropped)
     stats = summarize(splits)
-    if synthetic_stats["all"].hard_share < config.min_hard_negative_share:
+    if hard_share < config.min_hard_negative_share:
         raise ConfigError(
-            f"only {synthetic_stats['all'].hard_share:.0%} of the negatives are hard (need "
+            f"only {hard_share:.0%} of the negatives are hard (need "
             f"{config.min_hard_negative_share:.0%}); give the generator more hard-negative roles"
         )
     hashes = {f"{name}.jsonl": write_jsonl(out_dir / f"{name}.jsonl", rows) for name, rows in splits.items()}
