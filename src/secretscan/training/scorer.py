@@ -131,9 +131,8 @@ def _fold_of(group: str, folds: int) -> int:
     return int.from_bytes(hashlib.sha256(group.encode()).digest()[:4], "big") % folds
 
 
-def out_of_fold(rows: Sequence[ScorerRow], buckets: int, c: float, folds: int) -> np.ndarray:
-    """Each row's P(secret) from a model fitted on the other folds."""
-    matrix = feature_matrix((r.candidate for r in rows), buckets)
+def out_of_fold(rows: Sequence[ScorerRow], matrix: Any, c: float, folds: int) -> np.ndarray:
+    """Each row's P(secret) from a model fitted on the other folds (`matrix`: the rows' `feature_matrix`)."""
     labels = np.array([r.label for r in rows])
     weights = np.array([r.weight for r in rows])
     fold = np.array([_fold_of(r.group, folds) for r in rows])
@@ -213,7 +212,8 @@ def fit_scorer(
     Real code is the yardstick: when there are real rows, the AUC and the band are measured on them alone (the
     generator's rows are easier, and would widen the band past what real code bears)."""
     labels = np.array([r.label for r in rows])
-    predictions = out_of_fold(rows, buckets, c, folds)
+    matrix = feature_matrix((r.candidate for r in rows), buckets)
+    predictions = out_of_fold(rows, matrix, c, folds)
     measured = np.array([r.real for r in rows])
     if not measured.any():
         measured[:] = True
@@ -226,7 +226,6 @@ def fit_scorer(
     settled = ((predictions < low) | (predictions > high)) & measured
     settled_accuracy = float(((predictions[settled] > high) == labels[settled]).mean()) if settled.any() else None
     settled_share = float(settled.sum() / measured.sum())
-    matrix = feature_matrix((r.candidate for r in rows), buckets)
     coef, bias = _fit(matrix, labels, np.array([r.weight for r in rows]), c)
     band = (_shifted(low, shift), _shifted(high, shift))
     return FitReport(
