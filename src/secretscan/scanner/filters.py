@@ -585,21 +585,19 @@ WEAK_SIGNS: tuple[tuple[str, Filter], ...] = (
     ("basic_placeholder", lambda c: c.rule == "http-auth-header" and is_placeholder_basic_credential(c.secret)),
     ("documentation_example", _generic(lambda c: is_documentation_example(c.line_text))),
 )
-# A candidate with a weak sign is reported rules-only only if nothing else vouches for it.
+# A weak sign's prior: below the default threshold, so rules only never reports such a candidate on its own.
 WEAK_PRIOR = 0.2
+
+
+def _first_match(checks: tuple[tuple[str, Filter], ...], candidate: Candidate) -> str | None:
+    return next((name for name, matches in checks if matches(candidate)), None)
 
 
 def harmless_reason(candidate: Candidate) -> str | None:
     """The name of the first filter that says this candidate is certainly not a secret, or None."""
-    for name, matches in FILTERS:
-        if matches(candidate):
-            return name
-    return None
+    return _first_match(FILTERS, candidate)
 
 
 def weak_sign(candidate: Candidate) -> str | None:
     """The name of the first judgement-call sign that this candidate may be a sample or a default, or None."""
-    for name, matches in WEAK_SIGNS:
-        if matches(candidate):
-            return name
-    return None
+    return _first_match(WEAK_SIGNS, candidate)
