@@ -16,6 +16,7 @@ from secretscan.scanner.baseline import (
     EMPTY_BASELINE,
     import_detect_secrets,
     load_baseline,
+    record_verdict,
     write_baseline,
 )
 from secretscan.scanner.types import Candidate, Finding
@@ -72,7 +73,7 @@ def test_baseline_holds_no_secret_and_does_not_churn(tmp_path: Path) -> None:
     assert document["version"] == baseline_module.BASELINE_VERSION
     entries = document["fingerprints"]
     assert entries == sorted(entries, key=lambda e: (e["path"], e["rule"], e["fingerprint"]))
-    assert all(set(e) == {"path", "rule", "fingerprint"} for e in entries)
+    assert all(set(e) == {"path", "rule", "fingerprint", "verdict"} for e in entries)
     assert {e["fingerprint"] for e in entries} == {
         finding(AWS_KEY).fingerprint,
         finding(GITHUB_TOKEN, rule="github-pat").fingerprint,
@@ -116,27 +117,44 @@ def test_baseline_that_is_a_directory_is_a_config_error(tmp_path: Path) -> None:
         load_baseline(tmp_path)
 
 
-def test_old_versions_are_upgraded_on_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Simulate a format change: version 2 renamed the entry list; a version 1 file must still load."""
+def test_a_version_1_baseline_is_migrated_to_verdicts(tmp_path: Path) -> None:
+    """Version 1 entries had no verdict: they load as accepted, still suppress, and are written back as version 2."""
     accepted = finding(AWS_KEY)
     path = tmp_path / ".secretscan-baseline.json"
+    v1_entry = {"path": "app/settings.py", "rule": "aws-access-key-id", "fingerprint": accepted.fingerprint}
+    path.write_text(json.dumps({"version": 1, "fingerprints": [v1_entry], "detect_secrets": []}))
+
+    baseline = load_baseline(path)
+    assert baseline.verdicts() == {accepted.fingerprint: "accepted"}
+    assert baseline.suppresses(accepted.candidate)
+
     write_baseline(path, [accepted])
-    assert json.loads(path.read_text())["version"] == 1
+    document = json.loads(path.read_text())
+    assert document["version"] == 2
+    assert document["fingerprints"] == [{**v1_entry, "verdict": "accepted"}]
 
-    def rename_v1_entries(data: dict[str, object]) -> dict[str, object]:
-        data = dict(data)
-        data["accepted"] = data.pop("fingerprints")
-        return data
 
-    def read_v2(data: dict[str, object]) -> dict[str, object]:
-        # Stands in for the new reader: maps the v2 layout back to what load_baseline consumes here.
-        assert data["version"] == 2
-        return {"version": 2, "fingerprints": data["accepted"], "detect_secrets": data["detect_secrets"]}
+def test_a_finding_audited_as_real_is_not_suppressed_and_keeps_its_verdict(tmp_path: Path) -> None:
+    real, false_positive = finding(AWS_KEY), finding(GITHUB_TOKEN, rule="github-pat", path="ci/deploy.sh")
+    path = tmp_path / ".secretscan-baseline.json"
+    write_baseline(path, [real, false_positive])
+    record_verdict(path, real, "real")
+    record_verdict(path, false_positive, "false-positive")
 
-    monkeypatch.setattr(baseline_module, "BASELINE_VERSION", 3)
-    monkeypatch.setitem(baseline_module._UPGRADES, 1, rename_v1_entries)
-    monkeypatch.setitem(baseline_module._UPGRADES, 2, read_v2)
-    assert load_baseline(path).suppresses(accepted.candidate)
+    baseline = load_baseline(path)
+    assert not baseline.suppresses(real.candidate)
+    assert baseline.suppresses(false_positive.candidate)
+    # Rewriting the baseline from a fresh scan keeps what the audit said.
+    write_baseline(path, [real, false_positive])
+    assert load_baseline(path).verdicts() == {real.fingerprint: "real", false_positive.fingerprint: "false-positive"}
+
+
+def test_an_unknown_verdict_is_a_corrupt_baseline(tmp_path: Path) -> None:
+    path = tmp_path / ".secretscan-baseline.json"
+    entry = {"path": "a.py", "rule": "r", "fingerprint": "0" * 64, "verdict": "maybe"}
+    path.write_text(json.dumps({"version": 2, "fingerprints": [entry]}))
+    with pytest.raises(ConfigError, match="corrupt baseline: verdict 'maybe' is not one of"):
+        load_baseline(path)
 
 
 def test_rewrite_keeps_detect_secrets_imports(tmp_path: Path) -> None:

@@ -4,12 +4,18 @@ The file stores identities, never secrets: a fingerprint = sha256(secret, rule, 
 the path and rule beside it for human review. No line numbers, no timestamps, no masked values, entries sorted:
 moving code around or rescanning doesn't rewrite the file (the churn of detect-secrets issues #92 and #394).
 
+Each entry carries a verdict: `accepted` (written by `secretscan baseline`: known, left alone), or what a person
+said in `secretscan audit`: `false-positive` (suppressed like an accepted one) or `real` (never suppressed: a scan
+keeps failing on it until the secret is gone). Version 1 files had no verdict; they load as `accepted`.
+
 A detect-secrets `.secrets.baseline` can be imported: its entries become (path, sha1 of the secret) pairs,
 which is all detect-secrets keeps, and a candidate matches one by hashing its own value the same way.
 
 {
-  "version": 1,
-  "fingerprints": [{"path": "app/settings.py", "rule": "aws-access-key-id", "fingerprint": "<sha256 hex>"}],
+  "version": 2,
+  "fingerprints": [
+    {"path": "app/settings.py", "rule": "aws-access-key-id", "fingerprint": "<sha256 hex>", "verdict": "accepted"}
+  ],
   "detect_secrets": [{"path": "app/settings.py", "type": "AWS Access Key", "hashed_secret": "<sha1 hex>"}]
 }
 """
@@ -23,18 +29,36 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from secretscan.errors import ConfigError
 from secretscan.scanner.types import Candidate, Finding
 
 DEFAULT_BASELINE_NAME = ".secretscan-baseline.json"
-BASELINE_VERSION = 1
+BASELINE_VERSION = 2
+
+Verdict = Literal["accepted", "false-positive", "real"]
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
+ACCEPTED: Verdict = "accepted"
+FALSE_POSITIVE: Verdict = "false-positive"
+REAL: Verdict = "real"
+# The verdicts a person gave in `secretscan audit`: the ones `data import-audit` turns into training labels.
+AUDITED: tuple[Verdict, ...] = (FALSE_POSITIVE, REAL)
 
 Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had no verdicts: every entry was accepted by `secretscan baseline`."""
+    entries = data.get("fingerprints", [])
+    if isinstance(entries, list):
+        data["fingerprints"] = [{**e, "verdict": ACCEPTED} if isinstance(e, dict) else e for e in entries]
+    return data
+
+
 # Version n -> n + 1, applied in order when an older file is loaded (like detect-secrets' core/upgrades).
 # Add an entry here whenever the format changes, and bump BASELINE_VERSION.
-_UPGRADES: dict[int, Upgrade] = {}
+_UPGRADES: dict[int, Upgrade] = {1: _v1_to_v2}
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _SHA1_HEX = re.compile(r"[0-9a-f]{40}")
@@ -46,11 +70,16 @@ class _MalformedEntry(Exception):
 
 @dataclass(frozen=True, order=True)
 class AcceptedFinding:
-    """One of our findings, reviewed and accepted."""
+    """One of our findings, reviewed: accepted, or audited as a false positive or a real secret."""
 
     path: str
     rule: str
     fingerprint: str
+    verdict: Verdict = ACCEPTED
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"unknown verdict {self.verdict!r}")
 
 
 @dataclass(frozen=True, order=True)
@@ -72,11 +101,17 @@ class Baseline:
     _path_sha1: frozenset[tuple[str, str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_fingerprints", frozenset(a.fingerprint for a in self.accepted))
+        # An entry marked real is kept in the file (the audit's answer) but never hides the finding.
+        suppressing = frozenset(a.fingerprint for a in self.accepted if a.verdict != REAL)
+        object.__setattr__(self, "_fingerprints", suppressing)
         object.__setattr__(self, "_path_sha1", frozenset((i.path, i.hashed_secret) for i in self.imported))
 
     def __len__(self) -> int:
         return len(self.accepted) + len(self.imported)
+
+    def verdicts(self) -> dict[str, Verdict]:
+        """Fingerprint -> verdict of every entry of ours."""
+        return {a.fingerprint: a.verdict for a in self.accepted}
 
     def suppresses(self, candidate: Candidate) -> bool:
         """True when the candidate was accepted before: by our fingerprint, or by a detect-secrets import."""
@@ -109,16 +144,33 @@ def load_baseline(path: Path) -> Baseline:
 def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
     """Write the findings as the accepted set. Returns the number of entries written.
 
-    Our fingerprints are replaced by `findings` (a fresh scan is the source of truth for those); entries
-    imported from detect-secrets are kept, since a rescan can't recreate them.
+    Our fingerprints are replaced by `findings` (a fresh scan is the source of truth for those), each keeping the
+    verdict an audit gave it; entries imported from detect-secrets are kept, since a rescan can't recreate them.
     """
     existing = load_baseline(path)
+    verdicts = existing.verdicts()
     accepted = frozenset(
-        AcceptedFinding(_normalize_path(f.candidate.path), f.candidate.rule, f.fingerprint) for f in findings
+        AcceptedFinding(
+            _normalize_path(f.candidate.path), f.candidate.rule, f.fingerprint, verdicts.get(f.fingerprint, ACCEPTED)
+        )
+        for f in findings
     )
     baseline = Baseline(accepted, existing.imported)
     _write(path, baseline)
     return len(baseline)
+
+
+def record_verdict(path: Path, finding: Finding, verdict: Verdict) -> Baseline:
+    """Store a person's verdict on one finding (replacing any earlier one), and return the baseline written.
+
+    Written at once and atomically, so an audit stopped at any key keeps every answer given before it.
+    """
+    existing = load_baseline(path)
+    entry = AcceptedFinding(_normalize_path(finding.candidate.path), finding.candidate.rule, finding.fingerprint, verdict)
+    others = frozenset(a for a in existing.accepted if a.fingerprint != entry.fingerprint)
+    baseline = Baseline(others | {entry}, existing.imported)
+    _write(path, baseline)
+    return baseline
 
 
 def import_detect_secrets(ds_path: Path, baseline_path: Path, warn: Callable[[str], None] | None = None) -> int:
@@ -209,7 +261,10 @@ def _accepted_from(raw: Any) -> AcceptedFinding:
     fingerprint = _text(raw, "fingerprint")
     if not _SHA256_HEX.fullmatch(fingerprint):
         raise _MalformedEntry(f"fingerprint {fingerprint[:16]!r} is not a sha256 hex digest")
-    return AcceptedFinding(_normalize_path(_text(raw, "path")), _text(raw, "rule"), fingerprint)
+    verdict = _text(raw, "verdict")
+    if verdict not in VERDICTS:
+        raise _MalformedEntry(f"verdict {verdict[:20]!r} is not one of {', '.join(VERDICTS)}")
+    return AcceptedFinding(_normalize_path(_text(raw, "path")), _text(raw, "rule"), fingerprint, verdict)
 
 
 def _imported_from(raw: Any) -> ImportedSecret:
@@ -225,7 +280,8 @@ def _to_json(baseline: Baseline) -> str:
     document = {
         "version": BASELINE_VERSION,
         "fingerprints": [
-            {"path": a.path, "rule": a.rule, "fingerprint": a.fingerprint} for a in sorted(baseline.accepted)
+            {"path": a.path, "rule": a.rule, "fingerprint": a.fingerprint, "verdict": a.verdict}
+            for a in sorted(baseline.accepted)
         ],
         "detect_secrets": [
             {"path": i.path, "type": i.type, "hashed_secret": i.hashed_secret} for i in sorted(baseline.imported)
