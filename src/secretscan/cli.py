@@ -30,6 +30,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Commands that live in other modules: name -> (module:attribute, one-line help shown without importing it).
 _LAZY_COMMANDS = {
     "eval": ("secretscan.eval.cli:eval_command", "Measure precision and recall on a labelled corpus."),
+    "audit": ("secretscan.audit.cli:audit_command", "Mark each finding real or a false positive, one at a time."),
 }
 _FORMATS = ("text", "json", "sarif")
 _DEFAULT_BASELINE = ".secretscan-baseline.json"

@@ -166,7 +166,8 @@ def record_verdict(path: Path, finding: Finding, verdict: Verdict) -> Baseline:
     Written at once and atomically, so an audit stopped at any key keeps every answer given before it.
     """
     existing = load_baseline(path)
-    entry = AcceptedFinding(_normalize_path(finding.candidate.path), finding.candidate.rule, finding.fingerprint, verdict)
+    candidate = finding.candidate
+    entry = AcceptedFinding(_normalize_path(candidate.path), candidate.rule, finding.fingerprint, verdict)
     others = frozenset(a for a in existing.accepted if a.fingerprint != entry.fingerprint)
     baseline = Baseline(others | {entry}, existing.imported)
     _write(path, baseline)
