@@ -22,8 +22,9 @@ from secretscan.training.config import (
 SHIPPED = sorted(PROFILES.glob("*.yaml"))
 
 
-def test_the_five_profiles_are_shipped() -> None:
-    assert {p.stem for p in SHIPPED} == {"cpu-tiny", "cpu-smollm2", "m4", "h100", "h100-llama3-8b"}
+def test_the_seven_profiles_are_shipped() -> None:
+    assert {p.stem for p in SHIPPED} == {"cpu-tiny", "cpu-smollm2", "m4", "h100", "h100-llama3-8b", "h100x8",
+                                         "h100x8-llama3-8b-fsdp"}
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
@@ -68,6 +69,23 @@ def test_profiles_say_what_the_issue_asks() -> None:
     assert (t.lr, t.epochs, t.batch_size, t.grad_accum, t.scheduler) == (2e-4, 3, 4, 4, "cosine")
 
 
+def test_the_eight_gpu_profiles_keep_their_batch_on_any_number_of_gpus() -> None:
+    from secretscan.training.distributed import plan_batch
+
+    ddp = load_config(PROFILES / "h100x8.yaml")
+    assert (ddp.distributed.strategy, ddp.resources.min_gpus, ddp.runtime.device) == ("ddp", 8, "cuda")
+    fsdp = load_config(PROFILES / "h100x8-llama3-8b-fsdp.yaml")
+    assert (fsdp.distributed.strategy, fsdp.distributed.fsdp_state_dict) == ("fsdp", "sharded")
+    assert fsdp.training.gradient_checkpointing and not fsdp.quantization.load_in_4bit
+    assert fsdp.model.path == "meta-llama/Llama-3.1-8B-Instruct"
+    for config in (ddp, fsdp):
+        # A run resumed on fewer GPUs accumulates more: same examples per step, same learning rate.
+        plans = [plan_batch(config.training, config.distributed, gpus) for gpus in (8, 4, 2, 1)]
+        assert {p.effective_batch for p in plans} == {config.distributed.global_batch}
+        assert {p.lr for p in plans} == {config.training.lr}
+        assert plans[0].grad_accum == 1 and plans[-1].grad_accum == 8
+
+
 def _tiny_mapping() -> dict:
     return yaml.safe_load(TINY_PROFILE.read_text(encoding="utf-8"))
 
@@ -92,6 +110,13 @@ def _tiny_mapping() -> dict:
         (["resources.disk_error_gb=9"], "need 0 <= disk_error_gb <= disk_warn_gb"),
         (["data.max_seq_len=4"], "max_seq_len must be at least 16"),
         (["model=null"], "model: must not be null"),
+        (["distributed.strategy=zero3"], "strategy must be one of ddp, fsdp"),
+        (["distributed.strategy=fsdp"], "distributed.strategy fsdp needs CUDA, not cpu; use ddp"),
+        (["distributed.global_batch=6"], "global_batch (6) must be a multiple of training.batch_size (4)"),
+        (["distributed.global_batch=8", "training.grad_accum=2"], "set training.grad_accum or distributed.global_batch"),
+        (["distributed.global_batch=8", "distributed.lr_scaling=sqrt"], "lr_scaling must be none with a global_batch"),
+        (["distributed.lr_scaling=square"], "lr_scaling must be one of none, linear, sqrt"),
+        (["resources.min_gpus=0"], "min_gpus must be positive"),
     ],
 )
 def test_bad_values_name_the_file_and_key(overrides: list[str], message: str) -> None:

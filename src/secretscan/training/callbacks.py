@@ -67,13 +67,20 @@ class TaggedLogCallback(TrainerCallback):
 
 
 class CheckpointCallback(TrainerCallback):
-    """Marks a checkpoint complete once the trainer has written all of it, and records the step for resume."""
+    """Marks a checkpoint complete once the trainer has written all of it, and records the step for resume.
+
+    In a multi-process run every rank writes part of a checkpoint (its RNG state; its shards under FSDP) and the
+    Trainer does not wait for the others before this hook: rank 0 marks the checkpoint only once all have got here.
+    """
 
     def __init__(self, run_dir: Path, log: RunLog) -> None:
         self.run_dir = run_dir
         self.log = log
 
     def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
+        args.distributed_state.wait_for_everyone()
+        if not state.is_world_process_zero:
+            return
         folder = self.run_dir / CHECKPOINTS_DIR / f"checkpoint-{state.global_step}"
         (folder / COMPLETE_MARKER).write_text(now_iso() + "\n", encoding="utf-8")
         record_checkpoint(self.run_dir, state.global_step)

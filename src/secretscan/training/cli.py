@@ -41,7 +41,8 @@ def config_options(command: F) -> F:
     for decorator in reversed((
         click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                      help="Training config (YAML), e.g. configs/train/cpu-tiny.yaml."),
-        click.option("--profile", help="A shipped profile: cpu-tiny, cpu-smollm2, m4, h100, h100-llama3-8b."),
+        click.option("--profile", help="A shipped profile: cpu-tiny, cpu-smollm2, m4, h100, h100-llama3-8b, h100x8, "
+                                      "h100x8-llama3-8b-fsdp."),
         click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                      help="Override a config value, e.g. --set training.max_steps=5 (repeatable)."),
     )):
@@ -80,13 +81,18 @@ def doctor(config_path: Path | None, profile: str | None, overrides: tuple[str, 
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the log here (default: <output_dir>/logs/train-<time>.log).")
 @click.option("--quiet", is_flag=True, help="Write the log file only: no console lines, no progress bar.")
+@click.option("--gpus", type=click.IntRange(min=1), metavar="N",
+              help="Train on N GPUs of this machine, one process each (what `torchrun --standalone "
+                   "--nproc-per-node N` does; torchrun and `accelerate launch` work as well).")
 def train(config_path: Path | None, profile: str | None, overrides: tuple[str, ...], fresh: bool, detach: bool,
-          log_file: Path | None, quiet: bool) -> int:
+          log_file: Path | None, quiet: bool, gpus: int | None) -> int:
     """Train a LoRA adapter; re-running resumes from the newest checkpoint."""
     from secretscan.training.config import load_config
 
     path = _config_path(config_path, profile)
     config = load_config(path, overrides)
+    args = ["--config", str(path.absolute()), *(f"--set={item}" for item in overrides),
+            *(["--fresh"] if fresh else [])]
     if detach:
         from datetime import datetime
 
@@ -94,16 +100,23 @@ def train(config_path: Path | None, profile: str | None, overrides: tuple[str, .
         from secretscan.training.runlog import new_log_path
 
         log_path = (log_file or new_log_path(Path(config.output_dir) / "logs")).absolute()
-        args = ["--config", str(path.absolute()), *(f"--set={item}" for item in overrides),
-                *(["--fresh"] if fresh else []), "--log-file", str(log_path)]
+        args += ["--log-file", str(log_path), *([f"--gpus={gpus}"] if gpus else [])]
         session = f"{PROG}-{config.name}-{datetime.now().strftime('%H%M%S')}"
         click.echo(start_detached(args, log_path, session).instructions)
         return EXIT_CLEAN
+    if gpus is not None and gpus > 1:
+        from secretscan.training.distributed import check_gpus, launch_local
+
+        check_gpus(config, gpus)
+        args += [*(["--log-file", str(log_file.absolute())] if log_file else []), *(["--quiet"] if quiet else [])]
+        return launch_local(args, gpus)
 
     from secretscan.training.train import train as run_training
 
     result = run_training(config, fresh=fresh, log_path=log_file, echo=not quiet)
-    click.echo(f"adapter: {result.adapter_dir}\nrun:     {result.output_dir / 'run.json'}\nlog:     {result.log_path}")
+    if result.main_process:
+        click.echo(f"adapter: {result.adapter_dir}\nrun:     {result.output_dir / 'run.json'}\n"
+                   f"log:     {result.log_path}")
     return EXIT_CLEAN
 
 

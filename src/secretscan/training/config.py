@@ -25,6 +25,9 @@ TRACKERS = ("tensorboard", "wandb", "none")
 WANDB_MODES = ("auto", "online", "offline")
 QUANT_TYPES = ("nf4", "fp4")
 COMPUTE_DTYPES = ("bfloat16", "float16", "float32")
+STRATEGIES = ("ddp", "fsdp")
+LR_SCALINGS = ("none", "linear", "sqrt")
+FSDP_STATE_DICTS = ("sharded", "full")
 # The linear layers of a Llama block; LoRA targets a subset of these by name.
 LLAMA_LINEAR_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -219,6 +222,36 @@ class RuntimeSettings:
 
 
 @dataclass(frozen=True)
+class DistributedSettings:
+    """How the processes of a run launched by torchrun, `accelerate launch` or `--gpus N` share the work. A single
+    process reads only `global_batch` (to derive its accumulation); the rest applies from two processes up."""
+
+    # ddp: every process holds the whole model; fsdp: parameters, gradients and optimizer state are sharded.
+    strategy: str = "ddp"
+    # The examples per optimizer step, whatever the number of processes: the accumulation becomes
+    # global_batch / (batch_size x processes). Resuming on another number of processes then keeps the batch and
+    # the learning rate. None: the effective batch is batch_size x grad_accum x processes.
+    global_batch: int | None = None
+    # With global_batch None, more processes mean a bigger batch: training.lr is the rate for one process, and
+    # is multiplied by the number of processes (linear) or its square root (sqrt), or left alone (none).
+    lr_scaling: str = "none"
+    # FSDP checkpoints: one shard per process (sharded; torch.distributed.checkpoint reshards them when resumed
+    # on another number of processes) or the whole state gathered on rank 0 (full).
+    fsdp_state_dict: str = "sharded"
+
+    def __post_init__(self) -> None:
+        _one_of("strategy", self.strategy, STRATEGIES)
+        _one_of("lr_scaling", self.lr_scaling, LR_SCALINGS)
+        _one_of("fsdp_state_dict", self.fsdp_state_dict, FSDP_STATE_DICTS)
+        if self.global_batch is not None:
+            if self.global_batch <= 0:
+                raise ConfigError(f"global_batch must be positive (or null), not {self.global_batch}")
+            if self.lr_scaling != "none":
+                raise ConfigError("lr_scaling must be none with a global_batch: the batch no longer grows with "
+                                  "the number of processes")
+
+
+@dataclass(frozen=True)
 class TrackingSettings:
     # tensorboard works offline; wandb runs offline without an API key (mode auto).
     backend: str = "tensorboard"
@@ -237,10 +270,14 @@ class ResourceSettings:
     disk_warn_gb: float = 5.0
     disk_error_gb: float = 1.0
     min_cuda: str = "12.1"
+    # The GPUs the profile is meant for (8 for the h100x8 profiles); doctor checks that many are visible.
+    min_gpus: int = 1
 
     def __post_init__(self) -> None:
         if not 0 <= self.disk_error_gb <= self.disk_warn_gb:
             raise ConfigError("need 0 <= disk_error_gb <= disk_warn_gb")
+        if self.min_gpus <= 0:
+            raise ConfigError(f"min_gpus must be positive, not {self.min_gpus}")
         parts = self.min_cuda.split(".")
         if not all(p.isdigit() for p in parts):
             raise ConfigError(f"min_cuda must look like 12.1, not {self.min_cuda!r}")
@@ -256,6 +293,7 @@ class TrainConfig:
     data: DataSettings = field(default_factory=DataSettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
+    distributed: DistributedSettings = field(default_factory=DistributedSettings)
     tracking: TrackingSettings = field(default_factory=TrackingSettings)
     resources: ResourceSettings = field(default_factory=ResourceSettings)
 
@@ -270,6 +308,20 @@ class TrainConfig:
                 raise ConfigError("quantization.load_in_4bit makes no sense for the tiny test model")
         if self.model.kind == "tiny" and self.runtime.device == "cuda" and self.runtime.precision != "fp32":
             raise ConfigError("the tiny test model trains in fp32")
+        global_batch = self.distributed.global_batch
+        if global_batch is not None:
+            if self.training.grad_accum != 1:
+                raise ConfigError("set training.grad_accum or distributed.global_batch, not both: the accumulation "
+                                  "is derived from the global batch")
+            if global_batch % self.training.batch_size:
+                raise ConfigError(f"distributed.global_batch ({global_batch}) must be a multiple of "
+                                  f"training.batch_size ({self.training.batch_size})")
+        if self.distributed.strategy == "fsdp" and self.runtime.device in ("cpu", "mps"):
+            # accelerate shards on GPUs only; elsewhere it would quietly fall back to DDP.
+            raise ConfigError(f"distributed.strategy fsdp needs CUDA, not {self.runtime.device}; use ddp")
+        if self.distributed.strategy == "fsdp" and self.quantization.load_in_4bit:
+            raise ConfigError("distributed.strategy fsdp does not shard 4-bit (QLoRA) weights here; use ddp, or "
+                              "bf16 weights with fsdp")
 
 
 # ---------------------------------------------------------------------------------------------------------------

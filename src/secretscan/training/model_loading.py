@@ -184,7 +184,7 @@ def load_base_model(
     attention: str | None = None,
     quantization: QuantizationSettings | None = None,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """The base model (on the CPU, or on GPU 0 when 4-bit) and its tokenizer, ready for LoRA or for merging.
+    """The base model (on the CPU, or on the current GPU when 4-bit) and its tokenizer, ready for LoRA or for merging.
 
     `source` is the config's `model` section or the `base_model` recorded in a run's run.json
     (`ResolvedSource.from_dict`). `dtype` names a torch dtype; `attention` is a transformers attn_implementation.
@@ -217,7 +217,8 @@ def load_base_model(
         kwargs["attn_implementation"] = attention
     if quantization is not None and quantization.load_in_4bit:
         kwargs["quantization_config"] = _bnb_config(quantization)
-        kwargs["device_map"] = {"": 0}
+        # This process's GPU: GPU 0 alone, or the one accelerate gave this rank of a multi-process run.
+        kwargs["device_map"] = {"": torch.cuda.current_device()}
     try:
         tokenizer = AutoTokenizer.from_pretrained(location, revision=resolved.revision)
         model = AutoModelForCausalLM.from_pretrained(location, **kwargs)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 _TAGGED = re.compile(r"\[([A-Z]+)\]((?: \S+=\S*)*)\s*")
 
@@ -46,17 +47,21 @@ def new_log_path(log_dir: Path) -> Path:
 
 class RunLog:
     """Writes each line to the log file (flushed at once, so `tail -f` and a later SIGKILL lose nothing) and passes
-    it to `echo` (the console) when given."""
+    it to `echo` (the console) when given. With `write` False (the other ranks of a multi-process run) it writes
+    nothing: rank 0 keeps the run's one log at `path`."""
 
-    def __init__(self, path: Path, echo: Callable[[str], None] | None = None) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, echo: Callable[[str], None] | None = None, write: bool = True) -> None:
         self.path = path
-        self._file = path.open("a", encoding="utf-8")
+        self._file: TextIO | None = None
+        if write:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("a", encoding="utf-8")
         self._echo = echo
 
     def line(self, text: str) -> None:
-        self._file.write(text + "\n")
-        self._file.flush()
+        if self._file is not None:
+            self._file.write(text + "\n")
+            self._file.flush()
         if self._echo is not None:
             self._echo(text)
 
@@ -64,7 +69,8 @@ class RunLog:
         self.line(format_tagged(tag, **fields))
 
     def close(self) -> None:
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
 
 
 @dataclass

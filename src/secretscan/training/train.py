@@ -21,6 +21,15 @@ from typing import Any
 from secretscan.errors import ConfigError, SecretscanError
 from secretscan.training.config import DataSettings, TrainConfig, config_to_dict
 from secretscan.training.dataset import Encoded, Example, drop_overlong, encode, read_examples, split_validation
+from secretscan.training.distributed import (
+    BatchPlan,
+    World,
+    fsdp_arguments,
+    on_main,
+    plan_batch,
+    process_group,
+    save_adapter,
+)
 from secretscan.training.resume import CHECKPOINTS_DIR, Attempt, begin_attempt, clear_run, now_iso, record_finished
 from secretscan.training.runlog import RunLog, format_duration, new_log_path
 
@@ -41,6 +50,8 @@ class RunResult:
     eval_loss: float | None
     tokens_per_second: float | None
     wall_seconds: float
+    # False on the other ranks of a multi-process run, which write nothing and print nothing.
+    main_process: bool = True
 
     @property
     def adapter_dir(self) -> Path:
@@ -67,32 +78,43 @@ class PreparedData:
 
 
 def train(config: TrainConfig, *, fresh: bool = False, log_path: Path | None = None, echo: bool = True) -> RunResult:
-    """Train (or resume) the run `config` describes, and write its adapter, tokenizer and run.json."""
+    """Train (or resume) the run `config` describes, and write its adapter, tokenizer and run.json.
+
+    Launched as several processes (torchrun, `accelerate launch`), every process calls this; rank 0 alone decides
+    where the run starts, logs, tracks and writes the run directory's files, and the Trainer shares the steps.
+    """
     run_dir = Path(config.output_dir).expanduser().resolve()
+    with process_group(config.runtime.device) as world:
+        path = on_main(world, lambda: log_path or new_log_path(run_dir / "logs"))
+        # The other ranks log nothing: one log, one console, written by rank 0.
+        log = RunLog(path, echo=_echo_through_bar if echo and world.is_main else None, write=world.is_main)
+        try:
+            attempt = on_main(world, lambda: _begin(run_dir, config, fresh))
+            return _run(config, run_dir, attempt, log, world, show_bar=echo and world.is_main and sys.stderr.isatty())
+        except SecretscanError as exc:
+            log.line(f"error: {exc}")
+            raise
+        except (MemoryError, RuntimeError) as exc:
+            if not is_out_of_memory(exc):
+                log.line(f"error: {type(exc).__name__}: {exc}")
+                raise
+            error = TrainingError(
+                "out of memory: lower training.batch_size (and raise grad_accum to keep the effective batch), "
+                "lower data.max_seq_len, or set training.gradient_checkpointing: true"
+            )
+            log.line(f"error: {error}")
+            raise error from None
+        except BaseException as exc:  # logged, so a detached run's log says how it ended
+            log.line(f"error: {type(exc).__name__}: {exc}" if str(exc) else f"error: {type(exc).__name__}")
+            raise
+        finally:
+            log.close()
+
+
+def _begin(run_dir: Path, config: TrainConfig, fresh: bool) -> Attempt:
     if fresh:
         clear_run(run_dir)
-    log = RunLog(log_path or new_log_path(run_dir / "logs"), echo=_echo_through_bar if echo else None)
-    try:
-        attempt = begin_attempt(run_dir, config_to_dict(config))
-        return _run(config, run_dir, attempt, log, show_bar=echo and sys.stderr.isatty())
-    except SecretscanError as exc:
-        log.line(f"error: {exc}")
-        raise
-    except (MemoryError, RuntimeError) as exc:
-        if not is_out_of_memory(exc):
-            log.line(f"error: {type(exc).__name__}: {exc}")
-            raise
-        error = TrainingError(
-            "out of memory: lower training.batch_size (and raise grad_accum to keep the effective batch), "
-            "lower data.max_seq_len, or set training.gradient_checkpointing: true"
-        )
-        log.line(f"error: {error}")
-        raise error from None
-    except BaseException as exc:  # logged, so a detached run's log says how it ended
-        log.line(f"error: {type(exc).__name__}: {exc}" if str(exc) else f"error: {type(exc).__name__}")
-        raise
-    finally:
-        log.close()
+    return begin_attempt(run_dir, config_to_dict(config))
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
@@ -150,7 +172,7 @@ def final_eval_loss(trainer: Any, restored_best: bool) -> float:
 
 
 def build_trainer(config: TrainConfig, run_dir: Path, model: Any, tokenizer: Any, data: PreparedData,
-                  device: str, callbacks: list[Any]) -> Any:
+                  device: str, callbacks: list[Any], plan: BatchPlan, world: World) -> Any:
     """The SFTTrainer for a run: LoRA via peft, completion-only loss, cosine schedule, eval and checkpoints."""
     from datasets import Dataset
     from peft import LoraConfig
@@ -159,14 +181,15 @@ def build_trainer(config: TrainConfig, run_dir: Path, model: Any, tokenizer: Any
 
     t = config.training
     patience = t.early_stopping_patience
+    sharding = fsdp_arguments(config, world)
     args = SFTConfig(
         output_dir=str(run_dir / CHECKPOINTS_DIR),
         num_train_epochs=t.epochs,
         max_steps=t.max_steps if t.max_steps is not None else -1,
         per_device_train_batch_size=t.batch_size,
         per_device_eval_batch_size=t.batch_size,
-        gradient_accumulation_steps=t.grad_accum,
-        learning_rate=t.lr,
+        gradient_accumulation_steps=plan.grad_accum,
+        learning_rate=plan.lr,
         lr_scheduler_type=t.scheduler,
         # A float below 1 is a fraction of the total steps.
         warmup_steps=t.warmup_ratio,
@@ -175,7 +198,8 @@ def build_trainer(config: TrainConfig, run_dir: Path, model: Any, tokenizer: Any
         seed=t.seed,
         data_seed=t.seed,
         train_sampling_strategy="group_by_length" if t.group_by_length else "random",
-        activation_checkpointing=t.gradient_checkpointing,
+        # Under FSDP, FSDP checkpoints the activations itself (see fsdp_arguments).
+        activation_checkpointing=t.gradient_checkpointing and not sharding,
         eval_strategy="steps",
         eval_steps=t.eval_steps,
         save_strategy="steps",
@@ -201,6 +225,9 @@ def build_trainer(config: TrainConfig, run_dir: Path, model: Any, tokenizer: Any
         # Overlong examples were dropped in prepare_data: truncation would cut the answer off.
         max_length=None,
         packing=False,
+        # Every LoRA weight is used in every forward pass: DDP need not search the graph for unused parameters.
+        ddp_find_unused_parameters=False,
+        **sharding,
     )
     lora = LoraConfig(
         r=config.lora.r,
@@ -226,7 +253,8 @@ def build_trainer(config: TrainConfig, run_dir: Path, model: Any, tokenizer: Any
     return trainer
 
 
-def _run(config: TrainConfig, run_dir: Path, attempt: Attempt, log: RunLog, show_bar: bool) -> RunResult:
+def _run(config: TrainConfig, run_dir: Path, attempt: Attempt, log: RunLog, world: World,
+         show_bar: bool) -> RunResult:
     started = time.monotonic()
     started_at = now_iso()
     # Logged before the slow imports, so a supervisor (or a test) sees at once where this attempt starts.
@@ -235,6 +263,8 @@ def _run(config: TrainConfig, run_dir: Path, attempt: Attempt, log: RunLog, show
     else:
         log.tagged("RESUME", from_step=attempt.checkpoint.step, resume_count=attempt.resume_count,
                    stalled_resumes=attempt.stalled_resumes, checkpoint=attempt.checkpoint.path)
+    plan = plan_batch(config.training, config.distributed, world.size)
+    log.tagged("BATCH", **plan.fields())
     examples = read_data(config.data, config.training.seed)
 
     import datasets
@@ -268,17 +298,18 @@ def _run(config: TrainConfig, run_dir: Path, attempt: Attempt, log: RunLog, show
     log.tagged("DATA", train=len(data.train), validation=len(data.validation), dropped_overlong=data.dropped_overlong)
 
     progress = TaggedLogCallback(log, attempt.start_step, show_bar)
-    callbacks = [progress, CheckpointCallback(run_dir, log),
-                 *tracking_callbacks(config.tracking, run_dir, config.name)]
-    trainer = build_trainer(config, run_dir, model, tokenizer, data, device, callbacks)
+    callbacks = [progress, CheckpointCallback(run_dir, log)]
+    if world.is_main:
+        # The trackers' writers create their files on construction: one set, on rank 0.
+        callbacks += tracking_callbacks(config.tracking, run_dir, config.name)
+    trainer = build_trainer(config, run_dir, model, tokenizer, data, device, callbacks, plan, world)
     trainer.train(resume_from_checkpoint=str(attempt.checkpoint.path) if attempt.checkpoint else None)
     state = trainer.state
     eval_loss = final_eval_loss(trainer, restored_best=config.training.early_stopping_patience is not None)
     train_losses = [entry["loss"] for entry in state.log_history if "loss" in entry]
     tokens_per_second = progress.tokens_per_second
     stopped_early = config.training.early_stopping_patience is not None and state.global_step < state.max_steps
-    trainer.model.save_pretrained(run_dir / "adapter")
-    tokenizer.save_pretrained(run_dir / "tokenizer")
+    save_adapter(trainer, run_dir / "adapter")
     wall = time.monotonic() - started
     metrics = {
         "steps": state.global_step,
@@ -294,7 +325,25 @@ def _run(config: TrainConfig, run_dir: Path, attempt: Attempt, log: RunLog, show
         "wall_seconds": round(wall, 2),
         "resumed_from_step": attempt.start_step,
         "resume_count": attempt.resume_count,
+        "processes": world.size,
+        "effective_batch": plan.effective_batch,
+        "lr": plan.lr,
     }
+    result = RunResult(
+        output_dir=run_dir,
+        log_path=log.path,
+        steps=state.global_step,
+        resumed_from_step=attempt.start_step,
+        stopped_early=stopped_early,
+        train_loss=metrics["train_loss"],
+        eval_loss=eval_loss,
+        tokens_per_second=tokens_per_second,
+        wall_seconds=wall,
+        main_process=world.is_main,
+    )
+    if not world.is_main:
+        return result
+    tokenizer.save_pretrained(run_dir / "tokenizer")
     write_run_json(run_dir / "run.json", {
         "name": config.name,
         "config": config_to_dict(config),
@@ -314,14 +363,4 @@ def _run(config: TrainConfig, run_dir: Path, attempt: Attempt, log: RunLog, show
     log.tagged("DONE", steps=state.global_step, train_loss=metrics["train_loss"] or float("nan"), eval_loss=eval_loss,
                tok_s="n/a" if tokens_per_second is None else f"{tokens_per_second:.1f}",
                wall=format_duration(wall), stopped_early=stopped_early, adapter=run_dir / "adapter")
-    return RunResult(
-        output_dir=run_dir,
-        log_path=log.path,
-        steps=state.global_step,
-        resumed_from_step=attempt.start_step,
-        stopped_early=stopped_early,
-        train_loss=metrics["train_loss"],
-        eval_loss=eval_loss,
-        tokens_per_second=tokens_per_second,
-        wall_seconds=wall,
-    )
+    return result
