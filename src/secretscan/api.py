@@ -15,8 +15,11 @@ from collections.abc import Callable, Iterable, Sequence
 
 from secretscan.config import Config
 from secretscan.engine import scan_units
+from secretscan.errors import ConfigError, GitError
+from secretscan.history_marks import HistoryMarks
 from secretscan.inference.base import Judge
 from secretscan.progress import NO_PROGRESS, Progress
+from secretscan.scanner import git
 from secretscan.scanner.baseline import EMPTY_BASELINE, Baseline
 from secretscan.scanner.sources import file_units, history_units, staged_units
 from secretscan.scanner.types import ScanResult, ScanUnit
@@ -98,3 +101,51 @@ def scan_history(
     skipped: Counter[str] = Counter()
     units = history_units(rev_range, exclude=config.exclude, max_file_bytes=config.max_file_bytes, skipped=skipped)
     return _run(units, skipped, config, judge, baseline, warn, progress, workers)
+
+
+def scan_history_since_last(
+    end: str | None,
+    config: Config,
+    judge: Judge | None,
+    *,
+    marks: HistoryMarks,
+    baseline: Baseline = EMPTY_BASELINE,
+    warn: Warn = _ignore,
+    progress: Progress = NO_PROGRESS,
+    workers: int = 1,
+) -> ScanResult:
+    """Scan the commits of `end` (default HEAD) that the last completed scan of it did not, then remember `end`.
+
+    The first scan covers all of `end`'s history. If the last commit scanned is no longer an ancestor of `end`
+    (history rewritten), the whole history is scanned again, with a warning. The mark is written only when the
+    scan completes, so a scan that fails or is interrupted is repeated in full next time. Findings are reported
+    once: the next run does not see their commits again (mark them with `secretscan audit` or the baseline).
+    """
+    end = end or "HEAD"
+    if not end.strip() or end.startswith("-") or ".." in end:
+        raise ConfigError(f"--since-last takes one revision to scan up to, not {end!r}")
+    root = git.repo_root()
+    try:
+        head = git.run_git("rev-parse", "--verify", "--end-of-options", f"{end}^{{commit}}").decode().strip()
+    except GitError:
+        raise GitError(f"{end!r} is not a commit in this repository") from None
+    last = marks.last(root, end)
+    rev_range = head
+    if last is not None:
+        if _is_ancestor(last, head):
+            rev_range = f"{last}..{head}"
+        else:
+            warn(f"the last scanned commit {last[:12]} is not an ancestor of {end} (history rewritten?); "
+                 "scanning its whole history")
+    result = scan_history(rev_range, config, judge, baseline=baseline, warn=warn, progress=progress, workers=workers)
+    marks.remember(root, end, head)
+    return result
+
+
+def _is_ancestor(commit: str, head: str) -> bool:
+    try:
+        git.run_git("merge-base", "--is-ancestor", commit, head)
+    except GitError:
+        # Exit 1 (not an ancestor) and an unknown commit (garbage-collected) both mean: start over.
+        return False
+    return True

@@ -135,12 +135,15 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--staged", is_flag=True, help="Scan what the next commit adds (the index), judging only the added lines.")
 @click.option("--history", "rev_range", is_flag=False, flag_value="", default=None, metavar="[REV-RANGE]", help="Scan the lines each commit added, in REV-RANGE (default: every commit on every ref).")
+@click.option("--since-last", is_flag=True,
+              help="With --history: only the commits added since the last scan of this repository (remembered in "
+                   "the cache); REV-RANGE is then the end revision (default HEAD).")
 @click.option("--format", "fmt", type=click.Choice(_FORMATS), default="text", show_default=True, help="Report format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to this file instead of stdout.")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), help=f"Accepted findings to leave out (default: {_DEFAULT_BASELINE} if present).")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: the NO_COLOR environment variable).")
 @judge_options
-def scan(paths: tuple[Path, ...], staged: bool, rev_range: str | None, fmt: Format, output: Path | None, no_color: bool, **given: Any) -> int:
+def scan(paths: tuple[Path, ...], staged: bool, rev_range: str | None, since_last: bool, fmt: Format, output: Path | None, no_color: bool, **given: Any) -> int:
     """Scan files (default .), staged changes or history.
 
     Inside a git work tree, .gitignore is respected. Exit status: 0 clean, 1 findings, 2 error.
@@ -153,6 +156,8 @@ def scan(paths: tuple[Path, ...], staged: bool, rev_range: str | None, fmt: Form
         raise click.UsageError("--staged and --history can't be combined")
     if rev_range is not None and paths:
         raise click.UsageError("--history scans the whole repository; it takes no PATH arguments")
+    if since_last and rev_range is None:
+        raise click.UsageError("--since-last needs --history")
     options = _options(**given)
     config = runner.load_settings(options)
     baseline = runner.load_selected_baseline(options)
@@ -160,6 +165,12 @@ def scan(paths: tuple[Path, ...], staged: bool, rev_range: str | None, fmt: Form
     progress, workers = _progress(fmt, output), usable_cpus()
     if staged:
         result = api.scan_staged(config, judge, baseline=baseline, warn=runner.warn, paths=list(paths) or None, progress=progress, workers=workers)
+    elif since_last:
+        from secretscan.history_marks import HistoryMarks
+
+        marks = HistoryMarks(warn=runner.warn)
+        result = api.scan_history_since_last(rev_range or None, config, judge, marks=marks, baseline=baseline,
+                                             warn=runner.warn, progress=progress, workers=workers)
     elif rev_range is not None:
         result = api.scan_history(rev_range or None, config, judge, baseline=baseline, warn=runner.warn, progress=progress, workers=workers)
     else:
