@@ -175,6 +175,25 @@ def assign_splits(kept: Iterable[_Kept], config: DataConfig, dropped: Counter[st
     return out
 
 
+def add_audits(
+    splits: dict[str, list[dict[str, Any]]], config: DataConfig, dropped: Counter[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The team's audit rows (`audits.repeat` times each) join the train split; a generated or real row with the
+    same prompt leaves every split, since the team's verdict on exactly that text is the one to learn."""
+    from secretscan.training.data.audits import read_audit_rows
+
+    assert config.audits is not None
+    audit_rows = read_audit_rows(config.audits.files)
+    prompts = {exact_key(row["messages"][1]["content"]) for row in audit_rows}
+    out = {}
+    for name, rows in splits.items():
+        kept = [row for row in rows if exact_key(row["messages"][1]["content"]) not in prompts]
+        dropped["audit_same_prompt"] += len(rows) - len(kept)
+        out[name] = kept
+    out["train"] = out["train"] + audit_rows * config.audits.repeat
+    return out
+
+
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> str:
     """Write rows; returns the file's sha256."""
     data = "".join(dump_row(row) for row in rows).encode("utf-8")
@@ -202,6 +221,8 @@ def build_dataset(config: DataConfig, out_dir: Path, progress: bool = False) -> 
     excluded.update(real_excluded)
     dropped.update(real_dropped)
     splits = assign_splits([*kept, *real], config, dropped)
+    if config.audits is not None:
+        splits = add_audits(splits, config, dropped)
     stats = summarize(splits)
     if hard_share < config.min_hard_negative_share:
         raise ConfigError(

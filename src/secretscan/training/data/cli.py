@@ -84,6 +84,44 @@ def build_command(config_path: Path, out_dir: Path, harvest_roots: tuple[Path, .
     _guard(run)
 
 
+@data_group.command("import-audit")
+@click.argument("baseline", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="The repository the baseline's paths are relative to; its current text is read.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="JSONL file to write.")
+@click.option("--context-lines", type=click.IntRange(0, 3),
+              help="Context lines in each prompt (default: the repository's secretscan config, as the judge uses).")
+def import_audit_command(baseline: Path, repo: Path, out: Path, context_lines: int | None) -> None:
+    """Turn the marks of `secretscan audit` into labelled judge examples (real: yes, false positive: no).
+
+    Add the file to a data config's `audits.files` to train on it.
+    """
+
+    def run() -> int:
+        from secretscan.config import load_config
+        from secretscan.training.data.audits import import_audit
+        from secretscan.training.data.build import write_jsonl
+
+        lines = context_lines if context_lines is not None else load_config(start=repo).context_lines
+        imported = import_audit(baseline, repo, lines)
+        if not imported.rows:
+            raise SecretscanError(f"none of the audited entries of {baseline} were found in {repo} "
+                                  f"({_counts(imported.skipped)})")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_jsonl(out, imported.rows)
+        real = sum(row["label"] for row in imported.rows)
+        skipped = f"; skipped {_counts(imported.skipped)}" if imported.skipped else ""
+        click.echo(f"wrote {len(imported.rows)} examples to {out} ({real} real, "
+                   f"{len(imported.rows) - real} false positive){skipped}")
+        return EXIT_CLEAN
+
+    _guard(run)
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(counts.items()))
+
+
 @data_group.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(

@@ -160,6 +160,21 @@ class RealConfig:
 
 
 @dataclass(frozen=True)
+class AuditsConfig:
+    """Examples from `secretscan-train data import-audit`: a team's own verdicts, added to the train split."""
+
+    files: tuple[str, ...] = ()
+    # Each audit row goes in this many times: a few dozen marks would be lost among thousands of rows.
+    repeat: int = 1
+
+    def __post_init__(self) -> None:
+        if not self.files:
+            raise ConfigError("audits.files must name at least one JSONL file from `data import-audit`")
+        if not isinstance(self.repeat, int) or isinstance(self.repeat, bool) or not 1 <= self.repeat <= 100:
+            raise ConfigError(f"audits.repeat must be an integer from 1 to 100, not {self.repeat!r}")
+
+
+@dataclass(frozen=True)
 class DataConfig:
     seed: int = 1234
     # Target number of examples over train/val/test (before the leakage guard drops a few from val/test).
@@ -179,6 +194,7 @@ class DataConfig:
     dedup: DedupConfig = field(default_factory=DedupConfig)
     harvest: HarvestConfig | None = None
     real: RealConfig | None = None
+    audits: AuditsConfig | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
@@ -200,6 +216,7 @@ _SECTIONS: dict[str, type] = {
     "dedup": DedupConfig,
     "harvest": HarvestConfig,
     "real": RealConfig,
+    "audits": AuditsConfig,
 }
 
 
@@ -260,6 +277,7 @@ def config_to_mapping(config: DataConfig) -> dict[str, Any]:
 
 
 __all__ = [
+    "AuditsConfig",
     "DataConfig",
     "DedupConfig",
     "GeneratorConfig",

@@ -25,7 +25,9 @@ from secretscan.training.data.values import CATEGORIES
 
 ROLES = ("system", "user", "assistant")
 # Real corpora carry their labellers' own categories, which no fixed list can hold.
-REAL_SOURCES = ("real", "real-unlabelled")
+# Rows from real code, whose categories are the labellers' own: labelled corpora, and a team's audit marks
+# (`data import-audit`).
+REAL_SOURCES = ("real", "real-unlabelled", "audit")
 SOURCES = ("synthetic", "harvested", *REAL_SOURCES)
 META_KEYS = ("rule", "category", "kind", "hard_negative", "source", "secret_hash")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -127,6 +129,13 @@ def _check_row(raw: Any, where: str, split: str, limits: Limits, report: Report)
     if not known and not (source in REAL_SOURCES and isinstance(category, str) and category):
         errors["meta"].append(f"{where}: unknown category {category!r}")
     return _Row(where, split, user, label, str(meta["secret_hash"]), str(source))
+
+
+def row_problems(raw: Any, where: str, limits: Limits = Limits()) -> list[str]:
+    """What is wrong with one row on its own (no dataset-level checks); empty when it is a valid example."""
+    report = Report()
+    _check_row(raw, where, "train", limits, report)
+    return [message for messages in report.errors.values() for message in messages]
 
 
 def _read(path: Path, limits: Limits, report: Report) -> tuple[list[_Row], list[dict[str, Any]]]:
