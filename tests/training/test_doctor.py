@@ -110,6 +110,29 @@ def test_device_verdicts() -> None:
     assert auto.status == doctor.OK and auto.detail.startswith("cpu")
 
 
+def test_multi_gpu_profiles_need_their_gpus_and_nccl() -> None:
+    from dataclasses import replace
+
+    cuda = RuntimeSettings(device="cuda", precision="bf16", attention="auto")
+    eight = ResourceSettings(min_gpus=8)
+    node = replace(H100, gpus=H100.gpus * 8, nccl_version="2.21.5", cuda_visible_devices="0,1,2,3,4,5,6,7")
+    checks = {c.name: c for c in doctor.check_device(cuda, eight, node)}
+    assert checks["gpus"].status == doctor.OK
+    assert checks["gpus"].detail == "8 visible (CUDA_VISIBLE_DEVICES=0,1,2,3,4,5,6,7)"
+    assert checks["nccl"].status == doctor.OK and checks["nccl"].detail == "NCCL 2.21.5"
+
+    alone = replace(node, gpus=H100.gpus, cuda_visible_devices="3")
+    one = {c.name: c for c in doctor.check_device(cuda, eight, alone)}
+    assert one["gpus"].status == doctor.ERROR
+    assert one["gpus"].detail.startswith("1 GPU(s) visible (CUDA_VISIBLE_DEVICES=3), the profile is for 8")
+
+    no_nccl = {c.name: c for c in doctor.check_device(cuda, eight, replace(node, nccl_version=None))}
+    assert no_nccl["nccl"].status == doctor.ERROR and "no NCCL" in no_nccl["nccl"].detail
+    # One GPU needs no NCCL: nothing to say about it.
+    single = {c.name: c for c in doctor.check_device(cuda, ResourceSettings(), H100)}
+    assert single["gpus"].status == doctor.OK and "nccl" not in single
+
+
 def test_a_busy_cpu_suggests_one_thread() -> None:
     busy = doctor.check_cpu_load(RuntimeSettings(device="cpu"), 9.1, 2)
     assert busy.status == doctor.WARN and "load 9.1 on 2 cores" in busy.detail and "cpu_threads: 1" in busy.detail

@@ -52,6 +52,9 @@ class DeviceInfo:
     bf16_supported: bool
     mps_available: bool
     cpu_threads: int
+    # The NCCL version torch ships (None: no NCCL, as in CPU builds): multi-GPU runs communicate through it.
+    nccl_version: str | None = None
+    cuda_visible_devices: str | None = None
 
 
 def probe_device() -> DeviceInfo:
@@ -70,7 +73,18 @@ def probe_device() -> DeviceInfo:
         bf16_supported=cuda and torch.cuda.is_bf16_supported(),
         mps_available=torch.backends.mps.is_available(),
         cpu_threads=torch.get_num_threads(),
+        nccl_version=_nccl_version(),
+        cuda_visible_devices=os.environ.get("CUDA_VISIBLE_DEVICES"),
     )
+
+
+def _nccl_version() -> str | None:
+    import torch
+
+    if not (torch.cuda.is_available() and torch.distributed.is_available() and torch.distributed.is_nccl_available()):
+        return None
+    version = torch.cuda.nccl.version()
+    return ".".join(map(str, version)) if isinstance(version, tuple) else str(version)
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -161,6 +175,23 @@ def check_device(runtime: RuntimeSettings, resources: ResourceSettings, info: De
     checks.append(Check("device", OK, f"cuda: {gpus}"))
     if runtime.precision == "bf16" and not info.bf16_supported:
         checks.append(Check("bf16", ERROR, "the GPU has no bf16 support; use precision fp16"))
+    checks.extend(check_multi_gpu(resources, info))
+    return checks
+
+
+def check_multi_gpu(resources: ResourceSettings, info: DeviceInfo) -> list[Check]:
+    """The GPUs a multi-GPU profile is meant for are visible, and NCCL is there for them to talk through."""
+    visible = info.cuda_visible_devices
+    where = f" (CUDA_VISIBLE_DEVICES={visible})" if visible is not None else ""
+    count = len(info.gpus)
+    if count < resources.min_gpus:
+        return [Check("gpus", ERROR, f"{count} GPU(s) visible{where}, the profile is for {resources.min_gpus}; "
+                                     f"lower the launcher's process count and see distributed.global_batch")]
+    checks = [Check("gpus", OK, f"{count} visible{where}")]
+    if info.nccl_version is not None:
+        checks.append(Check("nccl", OK, f"NCCL {info.nccl_version}"))
+    elif resources.min_gpus > 1:
+        checks.append(Check("nccl", ERROR, "torch has no NCCL: no training on more than one GPU"))
     return checks
 
 
