@@ -23,6 +23,7 @@ import click
 from secretscan import __version__
 from secretscan.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ConfigError, SecretscanError
 from secretscan.export.cli import export_group
+from secretscan.training.adapter_cli import adapter_group
 from secretscan.training.data.cli import data_group
 
 PROG = "secretscan-train"
@@ -166,6 +167,7 @@ def scorer_fit(rows: tuple[Path, ...], out: Path, unlabelled_weight: float, synt
 
 cli.add_command(data_group)
 cli.add_command(export_group)
+cli.add_command(adapter_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
