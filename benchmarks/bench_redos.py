@@ -212,6 +212,11 @@ def token_near_misses(rule: TokenRule, size: int) -> dict[str, str]:
         }
         if head.prefix:
             variants[f"{head.prefix!r} repeated"] = (head.prefix, repeat(head.prefix, size))
+        # A start after a character that is no word character but the run takes (`-eyJ…-eyJ…`) is a word start:
+        # the check that a token begins a word rules none of these out.
+        if sep := next((char for char in head.run if not (char.isalnum() or char == "_")), ""):
+            chunk = sep + head.text + repeat(head.run, SHORT_RUN)
+            variants[f"{label} after {sep!r} + a short run, repeated"] = (chunk, repeat(chunk, size))
         for name, (chunk, text) in variants.items():
             # A chunk without the rule's keyword (`https://[\w-]+\.webhook…`, `sk-` before `T3BlbkFJ`) gets it on a
             # line of its own: the prefilter runs a rule only on a text that holds one.
@@ -299,6 +304,8 @@ FILTER_NEAR_MISSES: dict[str, tuple[str, str]] = {
 def filter_near_misses(size: int) -> dict[str, str]:
     """Lines that hold a token and a long run, for the filters the engine runs on each candidate's line."""
     inputs = {name: repeat(run, size) + sep + SAMPLE_TOKEN + "\n" for name, (run, sep) in FILTER_NEAR_MISSES.items()}
+    # The blanks between a name and what follows it: `name_before` once split them three ways.
+    inputs["a name, then spaces, # and a token"] = "name" + repeat(" ", size) + "#" + SAMPLE_TOKEN + "\n"
     # An allow comment is looked for in the line of every candidate that has the word "allow" in it.
     inputs["a token, then dashes and allow"] = SAMPLE_TOKEN + " " + repeat("-", size) + " allow\n"
     return inputs

@@ -20,62 +20,35 @@ from secretscan.scanner.types import ScanUnit
 
 SIZE = 100_000
 LIMIT_S = 2.0
-# A known case only has to show that it still is super-linear: each runs for seconds to minutes at 100 KB. Once
-# fixed it takes some 10 ms, passes, and its strict mark fails the run until it is taken off.
-KNOWN_LIMIT_S = 0.5
 bench = load_benchmark_script("bench_redos.py")
 
-# Super-linear today, reported to the detectors' owners rather than rewritten here.
-KNOWN_SUPERLINEAR = {
-    "facebook-access-token": "EAA[CM][A-Za-z0-9]{100,}(?![A-Za-z0-9_-]) on 'EAAC' repeated, then '_'",
-    "jwt": r"eyJ[A-Za-z0-9_-]{10,}\.eyJ… on 'eyJ' repeated",
-    "sentry-token": "sntrys_eyJ[A-Za-z0-9+/=_]{60,}(?![A-Za-z0-9_-]) on 'sntrys_eyJ' repeated, then '-'",
-    "slack-bot-token": (
-        "xoxb-[0-9]{8,14}-[0-9A-Za-z-]{16,}(?![A-Za-z0-9_-]) on 'xoxb-09090909-…' and a short run, repeated, then '_'"
-    ),
-    "slack-legacy-token": "xox[aors]-(?:\\d-)?[0-9A-Za-z-]{10,}(?![A-Za-z0-9_-]) on 'xoxa-' repeated, then '_'",
-    # Its own regex is linear, but its near miss `eyJrIjoi` repeated is a string of JWT starts.
-    "grafana-token": "through the jwt rule, on 'eyJrIjoi' repeated",
-    "a Kubernetes Secret value of spaces": (
-        "keywords.py _SECRET_ENTRY: `[^#\\n]*?` against `[ \\t]*` on a data line with a long run of spaces"
-    ),
-    "letters, then # and a token": "filters.py _NAME_BEFORE_VALUE (name_before): `[\\w.$@-]*` from each letter to `$`",
-    "spaces, then # and a token": "filters.py _PEM_BODY_LINE (inside_public_block): `[ \\t]*[+,]?[ \\t]*` on spaces",
-    "a token, then dashes and allow": "suppress.py _ALLOW_COMMENT: `--.*?` from every dash to the line's end",
-}
 
-
-def known(name: str) -> list[pytest.MarkDecorator]:
-    reason = KNOWN_SUPERLINEAR.get(name)
-    return [pytest.mark.xfail(raises=bench.TooSlow, strict=True, reason=reason)] if reason else []
-
-
-def scan_within_the_limit(text: str, name: str) -> None:
-    with bench.deadline(KNOWN_LIMIT_S if name in KNOWN_SUPERLINEAR else LIMIT_S):
+def scan_within_the_limit(text: str) -> None:
+    with bench.deadline(LIMIT_S):
         find_candidates(ScanUnit(bench.PATH, text), (bench.USER_RULE,))
 
 
 @pytest.mark.parametrize("name", list(bench.class_runs(10)))
 def test_long_runs_of_each_character_class(name: str) -> None:
-    scan_within_the_limit(bench.class_runs(SIZE)[name], name)
+    scan_within_the_limit(bench.class_runs(SIZE)[name])
 
 
-@pytest.mark.parametrize("rule", [pytest.param(r, id=r.id, marks=known(r.id)) for r in TOKEN_RULES])
+@pytest.mark.parametrize("rule", TOKEN_RULES, ids=lambda r: r.id)
 def test_near_misses_of_each_token_rule(rule: TokenRule) -> None:
     for text in bench.token_near_misses(rule, SIZE).values():
-        scan_within_the_limit(text, rule.id)
+        scan_within_the_limit(text)
 
 
 @pytest.mark.parametrize(
     ("family", "name"),
     [
-        pytest.param(family, name, id=f"{family}: {name}", marks=known(name))
+        pytest.param(family, name, id=f"{family}: {name}")
         for family, inputs in bench.FAMILY_NEAR_MISSES.items()
         for name in inputs
     ],
 )
 def test_near_misses_of_each_detector_family(family: str, name: str) -> None:
-    scan_within_the_limit(bench.family_near_misses(family, SIZE)[name], name)
+    scan_within_the_limit(bench.family_near_misses(family, SIZE)[name])
 
 
 @pytest.mark.parametrize("rule", TOKEN_RULES, ids=lambda r: r.id)
@@ -86,10 +59,10 @@ def test_every_token_rule_runs_on_its_near_misses(rule: TokenRule) -> None:
     assert not rule.keywords or all(alone.keywords_in(position_preserving_lower(text)) for text in texts)
 
 
-@pytest.mark.parametrize("name", [pytest.param(name, marks=known(name)) for name in bench.filter_near_misses(10)])
+@pytest.mark.parametrize("name", list(bench.filter_near_misses(10)))
 def test_the_filters_on_a_long_line_that_holds_a_token(name: str) -> None:
     """The engine's filters read a candidate's whole line, and a token may sit in a minified line of any length."""
     text = bench.filter_near_misses(SIZE)[name]
-    with bench.deadline(KNOWN_LIMIT_S if name in KNOWN_SUPERLINEAR else LIMIT_S):
+    with bench.deadline(LIMIT_S):
         result = scan_units([ScanUnit(bench.PATH, text)], bench.RULES_ONLY, None)
     assert result.stats.candidates == 1

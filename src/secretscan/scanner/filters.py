@@ -330,9 +330,10 @@ _PUBLISHABLE = re.compile(r"^(?:pk_(?:live|test)_|pk\.eyJ)")
 _PUBLIC_NAME_WORDS = frozenset({"public", "publishable", "pub", "vapid", "site"})
 
 
-# A line of a PEM body, bare or as a string literal: `MIIB…`, `  "aBc…\n" +`, `'…=',`.
+# A line of a PEM body, bare or as a string literal: `MIIB…`, `  "aBc…\n" +`, `'…=',`. The blanks around a
+# `+` or `,` are `[ \t]*(?:[+,][ \t]*)?`, not `[ \t]*[+,]?[ \t]*`, which tries every split of a long run of spaces.
 _PEM_BODY_LINE = re.compile(
-    r"""[ \t]*[+,]?[ \t]*[rbu]?["'`]?[A-Za-z0-9+/]{1,200}={0,2}(?:\\n)?["'`]?[ \t]*[+,;)]?[ \t]*\\?"""
+    r"""[ \t]*(?:[+,][ \t]*)?[rbu]?["'`]?[A-Za-z0-9+/]{1,200}={0,2}(?:\\n)?["'`]?[ \t]*(?:[+,;)][ \t]*)?\\?"""
 )
 
 
@@ -441,8 +442,12 @@ def is_url_without_credentials(secret: str) -> bool:
 
 _NORMALIZE = re.compile(r"[^a-z0-9]")
 # The name's closing quote may be escaped: `\"password\": \"…` in a notebook's JSON-encoded source.
+# Linear on any line: a name is tried only from the start of a run of name characters (past any digits, dots or
+# dashes that begin it), because a later start in the run can only end where the first one can. And the blanks
+# around the separator are split one way only (`\s*` `\s` `\s*` tried every split of a long run of spaces).
 _NAME_BEFORE_VALUE = re.compile(
-    r"([A-Za-z_$@][\w.$@-]*)(?:\\?[\"'\]])*\s*(?:[:=!]=*>?|,|<-|\(|\s)\s*[rbuRBU@]?\\?[\"'`]?$"
+    r"(?<![\w.$@-])(?:(?![A-Za-z_$@])[\w.$@-])*([A-Za-z_$@][\w.$@-]*)(?:\\?[\"'\]])*"
+    r"(?:\s*(?:[:=!]=*>?|,|<-|\()\s*|\s+)[rbuRBU@]?\\?[\"'`]?$"
 )
 # Connection strings and URLs have no key in front of the password; the slot itself is "password".
 _PASSWORD_SLOT = frozenset({"password", "passwd", "pass", "pwd"})

@@ -44,6 +44,13 @@ def _word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
+# A rule's regex may end in `(?:<run>{n,}<end>|<run>*(?P<cut>))` (tokens.py `run_then_end`): a start whose run
+# fails the end check is still matched, up to the run's end, as a `cut` that `find` drops. Every later start inside
+# that run would reach the same end and fail the same way; without the cut the engine tries each of them again, to
+# the end of the run, which is quadratic on a run of repeated prefixes (`xoxa-xoxa-…_`).
+CUT_GROUP = "cut"
+
+
 @dataclass(frozen=True)
 class TokenRule:
     """A named regex for one secret format, in the style of detect-secrets' plugins and gitleaks' rules.
@@ -82,7 +89,10 @@ class TokenRule:
         return re.compile(self.regex, self.flags)
 
     def find(self, text: str) -> Iterator[Hit]:
+        cuts = CUT_GROUP in self.pattern.groupindex
         for match in self.pattern.finditer(text):
+            if cuts and match.group(CUT_GROUP) is not None:
+                continue
             start, end = match.span(self.secret_group)
             if start == end:
                 continue

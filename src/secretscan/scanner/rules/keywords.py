@@ -161,9 +161,12 @@ _PGPASS_NAMES = frozenset({".pgpass", "pgpass", "pgpass.conf"})
 _KIND_SECRET = re.compile(r"^kind:[ \t]*[\"']?Secret[\"']?[ \t]*\r?$", re.MULTILINE)
 _DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
 _SECRET_DATA = re.compile(r"^(?P<indent>[ \t]*)(?:data|stringData):[ \t]*\r?$", re.MULTILINE)
+# A bare value runs to its last character that isn't a blank, `#`, or the line's final `\r`. Written greedily: a
+# lazy `[^#\n]*?` before `[ \t]*` retried the blanks at each character, quadratic on a long run of spaces.
 _SECRET_ENTRY = re.compile(
     r"(?P<indent>[ \t]+)(?P<name>[\w.-]+):[ \t]*"
-    r"(?:\"(?P<dq>[^\"\n]*)\"|'(?P<sq>[^'\n]*)'|(?P<bare>[^\s#|>][^#\n]*?))[ \t]*(?:#.*)?\r?"
+    r"(?:\"(?P<dq>[^\"\n]*)\"|'(?P<sq>[^'\n]*)'|(?P<bare>[^\s#|>](?:[^#\n]*(?:[^#\n \t\r]|\r(?!$)))?))"
+    r"[ \t]*(?:#.*)?\r?"
 )
 _K8S_SECRET_PRIOR = 0.6
 # Entries of a Secret that say where or who, not how: `username: orders`, `host: db`, `port: 5432`.

@@ -13,11 +13,22 @@ import binascii
 import json
 from collections.abc import Callable
 
-from secretscan.scanner.rules.base import TokenRule
+from secretscan.scanner.rules.base import CUT_GROUP, TokenRule
 from secretscan.scanner.rules.checksums import age_secret_key_valid, github_checksum_valid
 
 # The token must end here: not followed by more token characters.
 _END = r"(?![A-Za-z0-9_-])"
+
+
+def run_then_end(run: str, low: int, after: str = "") -> str:
+    """`run` at least `low` times, then `after` and the token's end; failing that, the rest of the run as a cut.
+
+    For a run that holds every character of the rule's head: a later start inside it reaches the same end and fails
+    the same way, so the cut (see `base.CUT_GROUP`) lets the engine skip those starts and the rule stays linear.
+    """
+    return rf"(?:{run}{{{low},}}{after}{_END}|{run}*(?P<{CUT_GROUP}>))"
+
+
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
@@ -182,7 +193,11 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         "eyjrijoi",
     ),
     _rule(
-        "sentry-token", "cloud", r"(?:sntryu_[a-f0-9]{64}|sntrys_eyJ[A-Za-z0-9+/=_]{60,})" + _END, "sntryu_", "sntrys_"
+        "sentry-token",
+        "cloud",
+        rf"(?:sntryu_[a-f0-9]{{64}}{_END}|sntrys_eyJ{run_then_end('[A-Za-z0-9+/=_]', 60)})",
+        "sntryu_",
+        "sntrys_",
     ),
     _context_rule(
         "datadog-api-key",
@@ -233,7 +248,7 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule("circleci-token", "vcs", r"CCIPAT_[A-Za-z0-9]{22}_[a-f0-9]{40}" + _END, "ccipat_"),
     _rule("sourcegraph-token", "vcs", r"sgp_(?:[a-f0-9]{16}_)?[a-f0-9]{40}" + _END, "sgp_"),
     # --- chat ---
-    _rule("slack-bot-token", "chat", r"xoxb-[0-9]{8,14}-[0-9A-Za-z-]{16,}" + _END, "xoxb-"),
+    _rule("slack-bot-token", "chat", r"xoxb-[0-9]{8,14}-" + run_then_end("[0-9A-Za-z-]", 16), "xoxb-"),
     _rule(
         "slack-user-token",
         "chat",
@@ -245,7 +260,8 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule(
         "slack-legacy-token",
         "chat",
-        r"xox[aors]-(?:\d-)?[0-9A-Za-z-]{10,}" + _END,
+        # The format's optional `<digit>-` after the prefix is part of the run.
+        "xox[aors]-" + run_then_end("[0-9A-Za-z-]", 10),
         "xoxa-",
         "xoxo-",
         "xoxr-",
@@ -359,7 +375,7 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule("prefect-api-key", "saas", r"pnu_[A-Za-z0-9]{36}" + _END, "pnu_"),
     _rule("readme-api-key", "saas", r"rdme_[a-z0-9]{70}" + _END, "rdme_"),
     _rule("onepassword-service-token", "saas", r"ops_eyJ[A-Za-z0-9+/]{250,}={0,3}", "ops_eyj"),
-    _rule("facebook-access-token", "saas", r"EAA[CM][A-Za-z0-9]{100,}" + _END, "eaac", "eaam", prior=0.8),
+    _rule("facebook-access-token", "saas", "EAA[CM]" + run_then_end("[A-Za-z0-9]", 100), "eaac", "eaam", prior=0.8),
     _rule("twitter-bearer-token", "saas", r"A{22}[A-Za-z0-9%]{80,100}" + _END, "aaaaaaaaaaaaaaaaaaaaaa", prior=0.8),
     _rule("mapbox-secret-token", "saas", r"sk\.eyJ[A-Za-z0-9_-]{50,}\.[A-Za-z0-9_-]{20,}" + _END, "sk.eyj"),
     _rule(
@@ -384,7 +400,7 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule(
         "jwt",
         "auth",
-        r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}" + _END,
+        "eyJ" + run_then_end("[A-Za-z0-9_-]", 10, r"\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
         "eyj",
         prior=0.6,
         validate=jwt_shaped,
