@@ -24,6 +24,18 @@ INFORMATION_URI = "https://pypi.org/project/secretscan/"
 # already above the scan threshold, so this only grades them, it never hides one.
 ERROR_CONFIDENCE = 0.8
 FINGERPRINT_KEY = "secretscan/v1"
+SECURITY_SEVERITY = "8.0"
+_HELP = (
+    "A credential in the code is readable by everyone who can read the repository and its history. Revoke or "
+    "rotate it, remove it, and load it at run time from the environment or a secret manager. If it is not a "
+    "secret, mark it a false positive with `secretscan audit`, or add a `secretscan: allow` comment on its line."
+)
+_HELP_MARKDOWN = (
+    "A credential in the code is readable by everyone who can read the repository **and its history**.\n\n"
+    "1. Revoke or rotate it.\n2. Remove it, and load it at run time from the environment or a secret manager.\n\n"
+    "Not a secret? Mark it a false positive with `secretscan audit`, or add a `secretscan: allow` comment on "
+    "its line."
+)
 _SHORT_COMMIT = 7
 
 _RESET = "\x1b[0m"
@@ -179,9 +191,18 @@ def to_sarif(result: ScanResult) -> dict[str, Any]:
 def _rule_descriptor(rule: str, category: str) -> dict[str, Any]:
     return {
         "id": rule,
+        "name": "".join(part.capitalize() for part in rule.split("-")),
         "shortDescription": {"text": f"Hard-coded {category} secret ({rule})"},
+        "fullDescription": {"text": f"A {category} credential written into the source, found by rule {rule}."},
+        # GitHub code scanning shows the help beside each alert.
+        "help": {"text": _HELP, "markdown": _HELP_MARKDOWN},
         "defaultConfiguration": {"level": "error"},
-        "properties": {"tags": ["security", "secret", category]},
+        "properties": {
+            "tags": ["security", "secret", category],
+            # GitHub's severity scale (0-10, 7.0 and up is "high"); a leaked credential is high whatever its kind.
+            "security-severity": SECURITY_SEVERITY,
+            "precision": "high",
+        },
     }
 
 

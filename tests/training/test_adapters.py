@@ -60,7 +60,8 @@ def test_the_shipped_adapter_round_trips_byte_for_byte(tmp_path: Path) -> None:
 def _p_secret(model: object, tokenizer: object, prompts: list[object]) -> list[float]:
     from secretscan.scanner.prompt import render_chat
 
-    yes, no = tokenizer.convert_tokens_to_ids("yes"), tokenizer.convert_tokens_to_ids("no")  # type: ignore[attr-defined]
+    ids_of = tokenizer.convert_tokens_to_ids  # type: ignore[attr-defined]
+    yes, no = ids_of("yes"), ids_of("no")
     scores = []
     for prompt in prompts:
         ids = tokenizer(render_chat(prompt), return_tensors="pt", add_special_tokens=False)  # type: ignore[operator]
