@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from secretscan.errors import ConfigError, SecretscanError
@@ -113,13 +114,18 @@ def on_main(world: World, action: Callable[[], T]) -> T:
     from accelerate.utils import broadcast_object_list
 
     message: list[Any] = [None]
+    failure: Exception | None = None
     if world.is_main:
         try:
             message[0] = ("ok", action())
-        except SecretscanError as exc:
-            message[0] = ("error", exc)
+        except Exception as exc:  # every rank must hear of it, whatever it is
+            failure = exc
+            shared = exc if isinstance(exc, SecretscanError) else SecretscanError(f"rank 0 failed: {exc!r}")
+            message[0] = ("error", shared)
     broadcast_object_list(message, from_process=0)
     kind, value = message[0]
+    if failure is not None:
+        raise failure
     if kind == "error":
         raise value
     result: T = value
@@ -147,7 +153,7 @@ def fsdp_arguments(config: TrainConfig, world: World) -> dict[str, Any]:
     }
 
 
-def save_adapter(trainer: Any, folder: Any) -> None:
+def save_adapter(trainer: Any, folder: Path) -> None:
     """Write the LoRA adapter (peft's save_pretrained) on rank 0.
 
     Under FSDP the weights are in shards: every rank joins in gathering them into one full state dict on rank 0
