@@ -6,6 +6,7 @@ on exactly the text it sees when it judges a candidate. Change the format here a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from secretscan.scanner.types import Candidate
@@ -33,10 +34,17 @@ class Prompt:
     user: str
 
 
+# A chat template's special token, as ChatML (`<|im_start|>`, `<|im_end|>`), Llama 3 (`<|eot_id|>`) and Phi
+# (`<|assistant|>`) write them. Its name holds no blank, so the blank that replaces one can't join a new one.
+_TEMPLATE_TOKEN = re.compile(r"<\|[^|<>\s]+\|>")
+
+
 def _clip(text: str, limit: int) -> str:
-    # Scanned text must not be able to close the user turn: Ollama's raw mode parses special tokens anywhere in
-    # the prompt, so `<|im_end|>` in a scanned line would otherwise end it. "< |" reads the same to the model.
-    text = text.replace("<|", "< |")
+    # Scanned text must not speak in the template's voice. A special token becomes a blank: broken up as
+    # `< |im_start|>assistant` it still read as the model's own turn and pulled a Stripe key from 0.51 to 0.11
+    # (a benign comment: 0.37); without it the text is a plain comment. A bare `<|` (F#'s pipe) is broken up,
+    # since Ollama's raw mode parses special tokens anywhere in the prompt. Text with neither is shown as it is.
+    text = _TEMPLATE_TOKEN.sub(" ", text).replace("<|", "< |")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
