@@ -142,8 +142,9 @@ def cli() -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to this file instead of stdout.")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), help=f"Accepted findings to leave out (default: {_DEFAULT_BASELINE} if present).")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: the NO_COLOR environment variable).")
+@click.option("--redact", is_flag=True, help="Show no character of a secret (REDACTED instead of the 4-character mask).")
 @judge_options
-def scan(paths: tuple[Path, ...], staged: bool, rev_range: str | None, since_last: bool, fmt: Format, output: Path | None, no_color: bool, **given: Any) -> int:
+def scan(paths: tuple[Path, ...], staged: bool, rev_range: str | None, since_last: bool, fmt: Format, output: Path | None, no_color: bool, redact: bool, **given: Any) -> int:
     """Scan files (default .), staged changes or history.
 
     Inside a git work tree, .gitignore is respected. Exit status: 0 clean, 1 findings, 2 error.
@@ -175,7 +176,7 @@ def scan(paths: tuple[Path, ...], staged: bool, rev_range: str | None, since_las
         result = api.scan_history(rev_range or None, config, judge, baseline=baseline, warn=runner.warn, progress=progress, workers=workers)
     else:
         result = api.scan_paths(list(paths) or [Path(".")], config, judge, baseline=baseline, warn=runner.warn, progress=progress, workers=workers)
-    report = render(result, fmt, _use_color(no_color, output))
+    report = render(result, fmt, _use_color(no_color, output), redact)
     if output is not None:
         output.write_text(report + "\n", encoding="utf-8")
     else:

@@ -1,7 +1,7 @@
 """Render a ScanResult as text (people), JSON (scripts) or SARIF 2.1.0 (code-scanning dashboards).
 
-Every format shows a secret only masked (`Candidate.masked`) and identifies it by its fingerprint; the raw value
-never reaches the output. The strings have no trailing newline: the caller prints them.
+Every format shows a secret only masked (`Candidate.masked`), or not at all with `redact` (`REDACTED`), and
+identifies it by its fingerprint; the raw value never reaches the output. The strings have no trailing newline: the caller prints them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from secretscan import __version__
 from secretscan.errors import ConfigError
-from secretscan.scanner.types import Finding, ScanResult, ScanStats
+from secretscan.scanner.types import Candidate, Finding, ScanResult, ScanStats
 
 Format = Literal["text", "json", "sarif"]
 FORMATS: tuple[Format, ...] = ("text", "json", "sarif")
@@ -37,6 +37,8 @@ _HELP_MARKDOWN = (
     "its line."
 )
 _SHORT_COMMIT = 7
+# What `--redact` shows in place of the mask: no character of the value.
+REDACTED = "REDACTED"
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -47,21 +49,27 @@ _YELLOW = "\x1b[33m"
 _MAGENTA = "\x1b[35m"
 
 
-def render(result: ScanResult, fmt: Format, color: bool) -> str:
-    """The result in `fmt`. `color` adds ANSI colours to text (the CLI decides: a TTY and no NO_COLOR)."""
+def render(result: ScanResult, fmt: Format, color: bool, redact: bool = False) -> str:
+    """The result in `fmt`. `color` adds ANSI colours to text (the CLI decides: a TTY and no NO_COLOR); `redact`
+    shows `REDACTED` where the masked value would be."""
     if fmt == "text":
-        return _render_text(result, color)
+        return _render_text(result, color, redact)
     if fmt == "json":
-        return json.dumps(to_json(result), indent=2)
+        return json.dumps(to_json(result, redact), indent=2)
     if fmt == "sarif":
-        return json.dumps(to_sarif(result), indent=2)
+        return json.dumps(to_sarif(result, redact), indent=2)
     raise ConfigError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
 # -- text --------------------------------------------------------------------------------------------------------
 
 
-def _render_text(result: ScanResult, color: bool) -> str:
+def shown(candidate: Candidate, redact: bool) -> str:
+    """The secret as a report shows it: masked, or nothing of it."""
+    return REDACTED if redact else candidate.masked
+
+
+def _render_text(result: ScanResult, color: bool, redact: bool) -> str:
     def paint(text: str, *styles: str) -> str:
         return f"{''.join(styles)}{text}{_RESET}" if color else text
 
@@ -74,7 +82,7 @@ def _render_text(result: ScanResult, color: bool) -> str:
             paint(c.rule, _RED if severe else _YELLOW),
             f"({c.category})",
             f"confidence {finding.confidence:.2f}",
-            paint(_printable(c.masked), _MAGENTA),
+            paint(_printable(shown(c, redact)), _MAGENTA),
         ]
         if c.commit:
             parts.append(f"[commit {c.commit[:_SHORT_COMMIT]}]")
@@ -129,16 +137,16 @@ def _printable(text: str) -> str:
 # -- json --------------------------------------------------------------------------------------------------------
 
 
-def to_json(result: ScanResult) -> dict[str, Any]:
-    """The JSON document: version, findings (masked, fingerprinted), stats."""
+def to_json(result: ScanResult, redact: bool = False) -> dict[str, Any]:
+    """The JSON document: version, findings (masked or redacted, fingerprinted), stats."""
     return {
         "version": __version__,
-        "findings": [_finding_json(f) for f in result.findings],
+        "findings": [_finding_json(f, redact) for f in result.findings],
         "stats": asdict(result.stats),
     }
 
 
-def _finding_json(finding: Finding) -> dict[str, Any]:
+def _finding_json(finding: Finding, redact: bool) -> dict[str, Any]:
     c = finding.candidate
     row: dict[str, Any] = {
         "path": c.path,
@@ -147,7 +155,7 @@ def _finding_json(finding: Finding) -> dict[str, Any]:
         "rule": c.rule,
         "category": c.category,
         "confidence": round(finding.confidence, 4),
-        "secret_masked": c.masked,
+        "secret_masked": shown(c, redact),
         "fingerprint": finding.fingerprint,
     }
     if c.commit:
@@ -160,7 +168,7 @@ def _finding_json(finding: Finding) -> dict[str, Any]:
 # -- sarif -------------------------------------------------------------------------------------------------------
 
 
-def to_sarif(result: ScanResult) -> dict[str, Any]:
+def to_sarif(result: ScanResult, redact: bool = False) -> dict[str, Any]:
     """A SARIF 2.1.0 log with one run; validated against the OASIS schema in tests/test_report_sarif.py."""
     categories = {f.candidate.rule: f.candidate.category for f in result.findings}
     rule_ids = sorted(categories)
@@ -181,7 +189,7 @@ def to_sarif(result: ScanResult) -> dict[str, Any]:
                 },
                 # Our columns count characters, not the UTF-16 code units SARIF assumes by default.
                 "columnKind": "unicodeCodePoints",
-                "results": [_sarif_result(f, rule_index[f.candidate.rule]) for f in result.findings],
+                "results": [_sarif_result(f, rule_index[f.candidate.rule], redact) for f in result.findings],
                 "properties": {"stats": asdict(result.stats)},
             }
         ],
@@ -206,7 +214,7 @@ def _rule_descriptor(rule: str, category: str) -> dict[str, Any]:
     }
 
 
-def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
+def _sarif_result(finding: Finding, rule_index: int, redact: bool) -> dict[str, Any]:
     c = finding.candidate
     properties: dict[str, Any] = {
         "confidence": round(finding.confidence, 4),
@@ -220,7 +228,8 @@ def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "ruleIndex": rule_index,
         "level": "error" if finding.confidence >= ERROR_CONFIDENCE else "warning",
         "message": {
-            "text": f"Hard-coded {c.category} secret {c.masked} (rule {c.rule}, confidence {finding.confidence:.2f})"
+            "text": f"Hard-coded {c.category} secret {shown(c, redact)} (rule {c.rule}, confidence "
+            f"{finding.confidence:.2f})"
         },
         "locations": [
             {

@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--baseline", type=Path, help="baseline file (default: .secretscan-baseline.json)")
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
     parser.add_argument("--no-color", action="store_true", help="plain text output")
+    parser.add_argument("--redact", action="store_true", help="show no character of a secret (REDACTED)")
     return parser
 
 
@@ -90,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
     else:
         result = api.scan_paths(filenames, config, judge, baseline=baseline, warn=runner.warn)
     if result.findings:
-        runner.emit(render(result, "text", use_color(args.no_color)))
+        runner.emit(render(result, "text", use_color(args.no_color), args.redact))
         print(BLOCKED_HINT, file=sys.stderr)
     else:
         # A clean commit prints no report, but what was left unscanned is still said.
