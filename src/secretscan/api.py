@@ -50,6 +50,9 @@ def _run(
         notes.append(f"{skipped['unreadable']} unreadable file(s) skipped (permissions, special files)")
     if skipped["unparsed"]:
         notes.append(f"{skipped['unparsed']} part(s) of the git diff could not be parsed and were skipped")
+    if skipped["shallow"]:
+        notes.append("a shallow clone: the commits before its oldest ones are not here and were not scanned "
+                     "(git fetch --unshallow)")
     if not notes:
         return result
     return dataclasses.replace(result, warnings=(*result.warnings, *notes))
@@ -124,7 +127,7 @@ def scan_history_since_last(
     end = end or "HEAD"
     if not end.strip() or end.startswith("-") or ".." in end:
         raise ConfigError(f"--since-last takes one revision to scan up to, not {end!r}")
-    root = git.repo_root()
+    root = git.history_root()
     try:
         head = git.run_git("rev-parse", "--verify", "--end-of-options", f"{end}^{{commit}}").decode().strip()
     except GitError:

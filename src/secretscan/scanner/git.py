@@ -168,13 +168,35 @@ def is_ignored(path: Path | str) -> bool:
     return _run(["check-ignore", "-q", "--", name], parent).returncode == 0
 
 
+def _is_bare(cwd: Path | str | None) -> bool:
+    return run_git("rev-parse", "--is-bare-repository", cwd=cwd).strip() == b"true"
+
+
 def repo_root(cwd: Path | str | None = None) -> Path:
     """The top of the work tree containing `cwd`; GitError "not a git repository" outside one."""
-    out = run_git("rev-parse", "--show-toplevel", cwd=cwd).rstrip(b"\n")
+    try:
+        out = run_git("rev-parse", "--show-toplevel", cwd=cwd).rstrip(b"\n")
+    except GitError:
+        # git says "this operation must be run in a work tree", which doesn't say what to do instead.
+        if _is_bare(cwd):
+            raise GitError("a bare repository has no work tree or index: only its history can be scanned") from None
+        raise
     if not out:
         # Inside the .git directory itself, git prints nothing.
         raise GitError("not inside a git work tree")
     return Path(os.fsdecode(out))
+
+
+def history_root(cwd: Path | str | None = None) -> Path:
+    """What the paths in `git log` are relative to: the work tree's top, or a bare repository's own folder."""
+    if _is_bare(cwd):
+        return Path(os.fsdecode(run_git("rev-parse", "--absolute-git-dir", cwd=cwd).rstrip(b"\n")))
+    return repo_root(cwd)
+
+
+def is_shallow(cwd: Path | str | None = None) -> bool:
+    """A shallow clone: the commits before its oldest ones are not in the repository."""
+    return run_git("rev-parse", "--is-shallow-repository", cwd=cwd).strip() == b"true"
 
 
 def hooks_dir(cwd: Path | str | None = None) -> Path:

@@ -485,10 +485,14 @@ def history_units(
     A unit holds the file's hunks from that commit (a window of them, past `max_file_bytes`), with the real line
     numbers; the added lines are judged.
     Merge commits add no lines of their own (git shows no patch for them) and are not scanned twice.
+    A bare repository's history is scanned too. A shallow clone counts in `skipped["shallow"]`: the history it
+    lacks is said to be unscanned.
     """
     if rev_range is not None and (not rev_range.strip() or rev_range.startswith("-")):
         raise ConfigError(f"invalid revision range {rev_range!r}")
-    root = git.repo_root()
+    root = git.history_root()
+    if git.is_shallow():
+        skipped["shallow"] += 1
     args = ["log", "-p", f"-U{HISTORY_CONTEXT_LINES}", "--format=commit %H", "--no-show-signature", *git.DIFF_OPTIONS]
     args += ["--end-of-options", rev_range] if rev_range is not None else ["--all"]
     excludes = compile_excludes(exclude)
