@@ -1,7 +1,8 @@
-"""A first-use merge killed halfway (SIGKILL) leaves only its temp file: the next run builds the model and loads it.
+"""A first-use merge killed halfway (SIGKILL): the next run builds the model, loads it, and removes the temp file.
 
-`build_merged_model` writes to a `mkstemp` file in the models folder and renames it into place, so a partial file
-never has the name a scan looks for.
+`build_merged_model` writes to a `mkstemp` file in the models folder, locked while it writes, and renames it into
+place, so a partial file never has the name a scan looks for. A temp file nobody holds a lock on was left by a
+killed merge: the next merge deletes it; one a running merge holds is left alone.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import secret_samples as samples
 
 from secretscan.inference.default_judge import DefaultJudge
+from secretscan.inference.held_files import remove_abandoned
 from secretscan.inference.models import embedded_base_model, find_merged_model, shipped_adapter
 from secretscan.scanner.candidates import find_candidates
 from secretscan.scanner.prompt import build_prompt
@@ -31,13 +33,21 @@ SEED = "merge"
 PARTIAL_BYTES = 8 << 20
 
 
+TEMP_FILES = ".merging-*.gguf"
+
+
 def partial_merge(models: Path) -> Path:
-    """Start a merge into `models` and kill it once its temp file holds tensor data; the file it leaves."""
+    """Start a merge into `models` and kill it once its temp file holds tensor data; the file it leaves.
+
+    Before the kill, a sweep for abandoned temp files leaves the running merge's file alone.
+    """
     merge = subprocess.Popen([sys.executable, "-c", MERGE])
     deadline = time.monotonic() + 300
     while merge.poll() is None and time.monotonic() < deadline:
-        partial = [p for p in models.glob(".merging-*.gguf") if p.stat().st_size >= PARTIAL_BYTES]
+        partial = [p for p in models.glob(TEMP_FILES) if p.stat().st_size >= PARTIAL_BYTES]
         if partial:
+            remove_abandoned(models, TEMP_FILES)
+            assert partial[0].exists()
             merge.send_signal(signal.SIGKILL)
             assert merge.wait(timeout=60) == -signal.SIGKILL
             return partial[0]
@@ -48,8 +58,9 @@ def partial_merge(models: Path) -> Path:
 def test_a_merge_killed_halfway_does_not_break_the_next_load(empty_cache: Path) -> None:
     base, adapter = embedded_base_model(), shipped_adapter()
     assert adapter is not None
-    leftover = partial_merge(empty_cache / "models")
-    size = leftover.stat().st_size
+    models = empty_cache / "models"
+    leftover = partial_merge(models)
+    assert leftover.stat().st_size >= PARTIAL_BYTES
     assert find_merged_model(base, adapter) is None  # nothing under the name a scan loads
 
     said: list[str] = []
@@ -62,4 +73,4 @@ def test_a_merge_killed_halfway_does_not_break_the_next_load(empty_cache: Path) 
     assert 0.0 <= score <= 1.0
     assert said == ["building the merged judge model once (about 10 s); later runs load it from the cache"]
     assert judge.backend().runner.model_path == find_merged_model(base, adapter)
-    assert leftover.stat().st_size == size  # left alone: never read, never overwritten
+    assert not leftover.exists() and list(models.glob(TEMP_FILES)) == []

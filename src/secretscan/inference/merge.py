@@ -10,19 +10,20 @@ step and would round away. Tensors the adapter does not touch are copied byte fo
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from math import prod
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from secretscan.errors import ModelError
+from secretscan.inference.held_files import held_temp_file, remove_abandoned
 from secretscan.inference.models import MERGED_OUTTYPES, file_sha256, merged_model_name, merged_models_dir
 
 if TYPE_CHECKING:
     import numpy as np
     from gguf import GGMLQuantizationType, GGUFReader, ReaderTensor
 
+_TEMP_PREFIX, _TEMP_SUFFIX = ".merging-", ".gguf"
 LORA_A_SUFFIX = ".lora_a"
 LORA_B_SUFFIX = ".lora_b"
 
@@ -40,7 +41,7 @@ def build_merged_model(base: Path, adapter: Path, out_dir: Path | None = None, o
 
     The file name is keyed by the sha256 of both inputs, so a new base or adapter builds a new file and an
     existing one is reused. The file appears atomically: a crash or a concurrent build never leaves a partial
-    model under the final name.
+    model under the final name, and the temp file of a build that was killed is removed by the next one.
     """
     if outtype not in MERGED_OUTTYPES:
         raise ModelError(f"merged model type must be one of {', '.join(MERGED_OUTTYPES)}, not {outtype!r}")
@@ -52,16 +53,13 @@ def build_merged_model(base: Path, adapter: Path, out_dir: Path | None = None, o
     target = out_dir / merged_model_name(file_sha256(base), file_sha256(adapter), outtype)
     if target.is_file():
         return target
-    handle, temporary = tempfile.mkstemp(prefix=".merging-", suffix=".gguf", dir=out_dir)
-    os.close(handle)
-    try:
-        merge_lora_into_gguf(base, adapter, Path(temporary), outtype)
+    # What a merge killed halfway left (a partial model, up to the merged size); a running merge's file is held.
+    remove_abandoned(out_dir, f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}")
+    with held_temp_file(out_dir, _TEMP_PREFIX, _TEMP_SUFFIX) as temporary:
+        merge_lora_into_gguf(base, adapter, temporary, outtype)
         # mkstemp makes the file private; the merged model is no more secret than the base it came from.
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
     return target
 
 
