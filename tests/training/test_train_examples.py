@@ -79,6 +79,7 @@ def test_tokens_match_llama_cpp_tokenization_of_the_judge_prompt(tokenizer: obje
 
 
 def test_labels_are_masked_on_every_prompt_token(tmp_path: Path, tokenizer: object) -> None:
+    from secretscan.training.distributed import World, plan_batch
     from secretscan.training.model_loading import build_tiny_model
     from secretscan.training.train import build_trainer, prepare_data, read_data
 
@@ -87,7 +88,8 @@ def test_labels_are_masked_on_every_prompt_token(tmp_path: Path, tokenizer: obje
     data = prepare_data(read_data(config.data, seed=0), tokenizer, config.data.max_seq_len)
     assert config.model.tiny is not None
     model = build_tiny_model(config.model.tiny, tokenizer, "eager")
-    trainer = build_trainer(config, tmp_path / "run", model, tokenizer, data, "cpu", callbacks=[])
+    plan = plan_batch(config.training, config.distributed, processes=1)
+    trainer = build_trainer(config, tmp_path / "run", model, tokenizer, data, "cpu", [], plan, World())
 
     yes_no = {tokenizer.convert_tokens_to_ids(t) for t in (LABEL_SECRET, LABEL_SAFE)}
     end = tokenizer.convert_tokens_to_ids("<|im_end|>")
