@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import string
 import subprocess
 import sys
 import time
+from contextlib import chdir
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -111,16 +111,16 @@ def main(argv: list[str] | None = None) -> int:
     assert shipped is not None, "no shipped adapter"
     if not fixture.is_dir():
         _fixture(fixture, args.findings, seed=14)
-    # Finding paths are relative to the current directory, and the baseline's to the repository: scan from there.
-    os.chdir(fixture)
-
-    # 2. Scan with the shipped judge and mark every finding a false positive.
+    # 2. Scan with the shipped judge and mark every finding a false positive. Finding paths are relative to the
+    # current directory, and the baseline's to the repository: scan from there. The data config's paths are
+    # relative to this checkout, so the build below runs from it.
     config = Config(cache=False)
-    before_scan = scan_paths(["."], config, make_judge(config, print))
     baseline = out / "fixture-baseline.json"
     baseline.unlink(missing_ok=True)
-    for finding in before_scan.findings:
-        record_verdict(baseline, finding, "false-positive")
+    with chdir(fixture):
+        before_scan = scan_paths(["."], config, make_judge(config, print))
+        for finding in before_scan.findings:
+            record_verdict(baseline, finding, "false-positive")
     print(f"fixture: {args.findings} planted, {len(before_scan.findings)} reported by the shipped judge", flush=True)
     if not before_scan.findings:
         raise SystemExit("the shipped judge reports none of the fixture's values: nothing to learn")
@@ -155,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     prompts = [build_prompt(f.candidate, 0) for f in before_scan.findings]
     before_p, after_p = _judge_scores(prompts, shipped), _judge_scores(prompts, tuned)
     tuned_config = replace(config, lora=str(tuned))
-    after_scan = scan_paths(["."], tuned_config, make_judge(tuned_config, print))
+    with chdir(fixture):
+        after_scan = scan_paths(["."], tuned_config, make_judge(tuned_config, print))
     report: dict[str, Any] = {
         "settings": {k: str(v) for k, v in vars(args).items()},
         "threshold": config.threshold,

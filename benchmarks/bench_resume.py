@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
 from bench_hook_and_scan import clean_env, timed, tool
@@ -44,7 +45,8 @@ def cached_verdicts(cache: Path) -> int:
     if not path.exists():
         return 0
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
+        # Closed at once: a reader left open between polls could hold a snapshot or a lock the scan waits on.
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)) as db:
             return int(db.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0])
     except sqlite3.OperationalError:  # the table is not there yet, or the writer holds a lock for a moment
         return 0

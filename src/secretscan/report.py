@@ -78,11 +78,11 @@ def _render_text(result: ScanResult, color: bool, redact: bool) -> str:
         c = finding.candidate
         severe = finding.confidence >= ERROR_CONFIDENCE
         parts = [
-            paint(f"{_printable(c.path)}:{c.line}:{c.column}", _BOLD),
+            paint(f"{printable(c.path)}:{c.line}:{c.column}", _BOLD),
             paint(c.rule, _RED if severe else _YELLOW),
             f"({c.category})",
             f"confidence {finding.confidence:.2f}",
-            paint(_printable(shown(c, redact)), _MAGENTA),
+            paint(printable(shown(c, redact)), _MAGENTA),
         ]
         if c.commit:
             parts.append(f"[commit {c.commit[:_SHORT_COMMIT]}]")
@@ -127,7 +127,7 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """Escape control characters, so an odd file name can't move the cursor or recolour the terminal."""
     if text.isprintable():
         return text

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import click
 
 from secretscan.audit.session import AuditItem
-from secretscan.report import _printable
+from secretscan.report import printable
 from secretscan.scanner.types import mask_secret
 
 # A minified file's line is cut here; the masked secret is always on the card's own `secret:` line.
@@ -37,7 +37,7 @@ def masked_line(text: str, hide: tuple[str, ...]) -> str:
     for secret in hide:
         if secret in text:
             text = text.replace(secret, mask_secret(secret))
-    text = _printable(text.rstrip("\r\n"))
+    text = printable(text.rstrip("\r\n"))
     return text if len(text) <= MAX_LINE_CHARS else text[: MAX_LINE_CHARS - 1] + "…"
 
 
@@ -49,7 +49,7 @@ def render_card(item: AuditItem, position: int, total: int, hide: tuple[str, ...
 
     finding = item.finding
     c = finding.candidate
-    where = f"{_printable(c.path)}:{c.line}:{c.column}"
+    where = f"{printable(c.path)}:{c.line}:{c.column}"
     head = [style(where, bold=True), style(c.rule, fg="red" if finding.confidence >= 0.8 else "yellow"),
             f"({c.category})"]
     if c.commit:
@@ -68,7 +68,7 @@ def render_card(item: AuditItem, position: int, total: int, hide: tuple[str, ...
         label = str(number) if current or not c.commit else ""
         row = f" {'>' if current else ' '} {label:>{width}} | {masked_line(text, hide)}"
         lines.append(style(row, bold=True) if current else row)
-    lines.append("secret: " + style(_printable(c.masked), fg="magenta"))
+    lines.append("secret: " + style(printable(c.masked), fg="magenta"))
     return "\n".join(lines)
 
 
