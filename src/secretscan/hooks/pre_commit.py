@@ -24,7 +24,6 @@ from pathlib import Path
 from secretscan import runner
 from secretscan.config import BACKENDS
 
-
 BLOCKED_HINT = (
     "secretscan: remove the secrets above (and rotate any that were ever pushed). For a false positive, add "
     "`# secretscan: allow` to its line, or accept it with `secretscan baseline`."

@@ -145,7 +145,8 @@ class RuleSet:
     _inner: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        leading, inner = set(), set()
+        leading: set[str] = set()
+        inner: set[str] = set()
         for rule in self.rules:
             for keyword in rule.keywords:
                 is_inner = not rule.word_start or keyword in rule.inner_keywords or not keyword[0].isalnum()

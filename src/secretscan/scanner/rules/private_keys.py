@@ -107,7 +107,9 @@ def find_private_key_hits(text: str, lowered: str) -> list[Hit]:
             body = text[begin.end() : end.start()]
             block_end = end.end()
         else:
+            # The pattern matches the empty string, so there is always a match.
             body_match = _OPEN_BODY.match(text, begin.end(), begin.end() + MAX_BLOCK_CHARS)
+            assert body_match is not None
             body = body_match.group(0).rstrip("\\ \t\r\n")
             block_end = begin.end() + len(body)
         position = max(block_end, begin.end())

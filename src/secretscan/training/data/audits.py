@@ -61,15 +61,15 @@ def import_audit(baseline_path: Path, repo: Path, context_lines: int) -> AuditIm
             skipped["file_missing"] += len(by_path[path])
             continue
         for candidate in find_candidates(ScanUnit(path, read_text(file))):
-            entry = marked.get(candidate.fingerprint)
-            if entry is None or candidate.fingerprint in found:
+            audited = marked.get(candidate.fingerprint)
+            if audited is None or candidate.fingerprint in found:
                 continue
             found.add(candidate.fingerprint)
             if candidate.certainty is Certainty.CERTAIN:
                 skipped["certain"] += 1
                 continue
-            label = entry.verdict == REAL
-            example = Example(candidate, label, f"audit-{entry.verdict}", file_kind(path), SOURCE_AUDIT,
+            label = audited.verdict == REAL
+            example = Example(candidate, label, f"audit-{audited.verdict}", file_kind(path), SOURCE_AUDIT,
                               near_miss=False, group=0, filtered=harmless_reason(candidate))
             rows.append(example.row(context_lines))
     skipped["not_found"] += len(marked) - len(found) - skipped["outside_repo"] - skipped["file_missing"]
