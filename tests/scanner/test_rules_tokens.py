@@ -53,6 +53,17 @@ def github(prefix: str) -> str:
 
 
 # (rule id, a token or a whole line, a near miss). A bare token is placed on a neutral line: `value = "<token>"`.
+def _der_b64(prefix: bytes) -> str:
+    """A DER structure's base64: a PKCS#1 private key starts `version 0, modulus`, a certificate otherwise."""
+    return base64.b64encode(prefix + bytes(random.Random(prefix).getrandbits(8) for _ in range(240))).decode()
+
+
+def _pem_b64(kind: str) -> str:
+    body = _der_b64(b"\x30\x82\x04\xa4\x02\x01\x00")
+    pem = f"-----BEGIN {kind} KEY-----\n{body}\n-----END {kind} KEY-----\n"
+    return base64.b64encode(pem.encode()).decode()
+
+
 CASES: list[tuple[str, str, str]] = [
     (
         "aws-access-key-id",
@@ -146,6 +157,9 @@ CASES: list[tuple[str, str, str]] = [
         "xap" + "p-1-a",
     ),
     ("slack-legacy-token", "xox" + "s-2-" + rand(A62, 40), "xox" + "s-ab"),
+    ("slack-rotating-token", "xox" + "e.xoxp-1-" + rand(A62, 60), "xox" + "e-1-" + rand(A62, 20)),
+    ("base64-private-key", _der_b64(b"\x30\x82\x04\xa4\x02\x01\x00\x02\x82"), _der_b64(b"\x30\x82\x03\x10\x30\x82")),
+    ("base64-private-key-pem", _pem_b64("PRIVATE"), _pem_b64("PUBLIC")),
     (
         "slack-webhook",
         "https://hooks.slack.com/services/T"

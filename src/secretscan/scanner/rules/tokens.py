@@ -13,7 +13,7 @@ import binascii
 import json
 from collections.abc import Callable
 
-from secretscan.scanner.rules.base import CUT_GROUP, TokenRule
+from secretscan.scanner.rules.base import CUT_GROUP, Specificity, TokenRule
 from secretscan.scanner.rules.checksums import age_secret_key_valid, github_checksum_valid
 
 # The token must end here: not followed by more token characters.
@@ -64,6 +64,7 @@ def _rule(
     secret_group: int | str = 0,
     word_start: bool = True,
     inner_keywords: tuple[str, ...] = (),
+    specificity: Specificity = Specificity.TOKEN,
 ) -> TokenRule:
     return TokenRule(
         id=id,
@@ -76,6 +77,7 @@ def _rule(
         secret_group=secret_group,
         word_start=word_start,
         inner_keywords=inner_keywords,
+        specificity=specificity,
     )
 
 
@@ -91,12 +93,22 @@ def _context_rule(id: str, category: str, names: str, value: str, *keywords: str
     )
 
 
+def _decodes_to_private_pem(value: str) -> bool:
+    """base64 of a PEM file (as a Kubernetes secret or a Go test holds it) that has a private key block."""
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    return b"PRIVATE KEY-----" in decoded
+
+
 TOKEN_RULES: tuple[TokenRule, ...] = (
     # --- cloud ---
     _rule(
         "aws-access-key-id",
         "cloud",
-        r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}(?![A-Za-z0-9])",
+        # Mostly base32, but AWS's own documented examples (and some issued IDs) hold 0, 1, 8 and 9 as well.
+        r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])",
         "akia",
         "asia",
         "abia",
@@ -247,6 +259,33 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule("buildkite-token", "vcs", r"bkua_[a-f0-9]{40}" + _END, "bkua_"),
     _rule("circleci-token", "vcs", r"CCIPAT_[A-Za-z0-9]{22}_[a-f0-9]{40}" + _END, "ccipat_"),
     _rule("sourcegraph-token", "vcs", r"sgp_(?:[a-f0-9]{16}_)?[a-f0-9]{40}" + _END, "sgp_"),
+    # --- private keys without their PEM armour ---
+    # The base64 of a DER private key: PKCS#1 RSA (`version 0, modulus`), PKCS#8 (`version 0, AlgorithmIdentifier`),
+    # SEC1 EC P-256 and PKCS#8 Ed25519 start with fixed bytes. A certificate or a public key starts otherwise.
+    _rule(
+        "base64-private-key",
+        "private-key",
+        r"(?:MII[A-Za-z0-9+/]{3}IBA(?:AK|DAN)|MIG[A-Za-z0-9+/]AgEAMBMGByqGSM49AgEGCCqGSM49|MHcCAQEEI|MC4CAQAwBQYDK2VwBCIEI)"
+        + run_then_end("[A-Za-z0-9+/]", 40, "={0,2}"),
+        "mii",
+        "mig",
+        "mhccaqeei",
+        "mc4caqawbqydk2vwbciei",
+        prior=0.8,
+        # Below a PEM block, whose body starts the same way: the block (certain when it parses) must win the span.
+        specificity=Specificity.CONNECTION,
+    ),
+    # A whole PEM file in base64: "-----BEGIN" and "Bag Attributes" (openssl pkcs12's output) encode to these.
+    _rule(
+        "base64-private-key-pem",
+        "private-key",
+        r"(?:LS0tLS1CRUdJTi|QmFnIEF0dHJpYnV0ZXM)" + run_then_end("[A-Za-z0-9+/]", 40, "={0,2}"),
+        "ls0tls1crudjti",
+        "qmfnief0dhjpynv0zxm",
+        prior=0.85,
+        validate=_decodes_to_private_pem,
+        specificity=Specificity.CONNECTION,
+    ),
     # --- chat ---
     _rule("slack-bot-token", "chat", r"xoxb-[0-9]{8,14}-" + run_then_end("[0-9A-Za-z-]", 16), "xoxb-"),
     _rule(
@@ -255,6 +294,14 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         r"xox[pe]-[0-9]{8,14}-[0-9]{8,14}-[0-9]{8,14}-[0-9A-Za-z]{28,34}" + _END,
         "xoxp-",
         "xoxe-",
+    ),
+    # Token rotation: access tokens `xoxe.xoxp-1-…`, `xoxe.xoxb-1-…` and refresh tokens `xoxe-1-…`.
+    _rule(
+        "slack-rotating-token",
+        "chat",
+        r"xoxe(?:\.xox[bp])?-\d-" + run_then_end("[0-9A-Za-z]", 40),
+        "xoxe",
+        prior=0.85,
     ),
     _rule("slack-app-token", "chat", r"xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+" + _END, "xapp-"),
     _rule(
@@ -321,7 +368,8 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     ),
     # --- mail ---
     _rule("sendgrid-api-key", "mail", r"SG\.[\w-]{22}\.[\w-]{43}" + _END, "sg."),
-    _rule("mailgun-api-key", "mail", r"key-[0-9a-f]{32}" + _END, "key-", prior=0.7),
+    # Mailgun's private keys are 32 base-36 characters, not hex (its docs' example has letters past f).
+    _rule("mailgun-api-key", "mail", r"key-[0-9a-z]{32}" + _END, "key-", prior=0.7),
     _rule("mailchimp-api-key", "mail", r"[0-9a-f]{32}-us\d{1,2}" + _END, "-us", prior=0.8),
     _context_rule("postmark-server-token", "mail", "postmark", _UUID, "postmark"),
     _rule("brevo-api-key", "mail", r"xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16}" + _END, "xkeysib-"),
