@@ -3,6 +3,7 @@
     postgres://app:s3cret@db.internal:5432/app      redis://:s3cret@cache:6379
     Server=db;Database=app;User Id=sa;Password=s3cret;
     jdbc:mysql://db/app?user=app&password=s3cret
+    "host=db user=app password=s3cret"              "user=app,password=s3cret,vers=3.0"
 
 Both anchors ("://" and "password=") are plain substrings of the lowercased text, so the regex engine jumps
 from one to the next instead of trying a pattern at every character.
@@ -27,6 +28,12 @@ _CONNECTION_KEYS = re.compile(
 )
 _ADO_VALUE = re.compile(r"(?:\"(?P<dq>[^\"\n]*)\"|'(?P<sq>[^'\n]*)'|\{(?P<braced>[^}\n]*)\}|(?P<bare>[^;\"'\n]*))")
 _QUERY_VALUE = re.compile(r"[^&\s'\"#<>;`]*")
+# libpq keyword strings and option lists inside a string literal: `"host=db user=app password=…"`,
+# `"user=app,password=…,ssl=true"`. A neighbouring `key=value` joined by one space or one comma says so; Python
+# keyword arguments (`host=h, password=p`) are joined by ", ", and sit in no string.
+_OPTION_BEFORE = re.compile(r"(?:^|[\s\"',])[\w.-]{1,40}=[^\s,\"'()=]{1,200}(?P<sep>[ ,])\Z")
+_OPTION_VALUE = re.compile(r"'(?P<sq>[^'\n]*)'|(?P<bare>[^\s,;\"'`()&]+)")
+_OPTION_AFTER = re.compile(r"[ ,][\w.-]{1,40}=")
 
 
 def find_url_credential_hits(text: str, lowered: str) -> list[Hit]:
@@ -43,6 +50,25 @@ def find_url_credential_hits(text: str, lowered: str) -> list[Hit]:
         start, end = userinfo.span("password")
         hits.append(Hit(start, end, "url-credentials", "connection-string", PRIOR, Specificity.CONNECTION))
     return hits
+
+
+def _option_value(text: str, line_start: int, key_start: int, key_end: int, line_end: int) -> tuple[int, int] | None:
+    """The value of `password=` in a libpq string or an option list, if the line shows it is one."""
+    if '"' not in text[line_start:key_start] and "'" not in text[line_start:key_start]:
+        return None  # not inside a string literal
+    value = _OPTION_VALUE.match(text, key_end, line_end)
+    if value is None:
+        return None
+    group = "sq" if value.group("sq") is not None else "bare"
+    start, end = value.span(group)
+    if end <= start:
+        return None
+    separator = text[key_start - 1]
+    if separator in "\"'":  # the first pair of the string: the next one must be joined to it
+        return (start, end) if _OPTION_AFTER.match(text, value.end(), line_end) is not None else None
+    before = _OPTION_BEFORE.search(text, max(line_start, key_start - 250), key_start)
+    joined_after = _OPTION_AFTER.match(text, value.end(), line_end) is not None and text[value.end()] == separator
+    return (start, end) if (before is not None and before.group("sep") == separator) or joined_after else None
 
 
 def find_connection_string_hits(text: str, lowered: str) -> list[Hit]:
@@ -65,6 +91,11 @@ def find_connection_string_hits(text: str, lowered: str) -> list[Hit]:
                 continue
             value = _QUERY_VALUE.match(text, key.end(), line_end)
             start, end = value.span() if value else (key.end(), key.end())
+        elif separator in ", \"'" and ";" not in line:
+            span = _option_value(text, line_start, key.start(), key.end(), line_end)
+            if span is None:
+                continue
+            start, end = span
         elif separator in ";\"' \t\n":
             if ";" not in line or _CONNECTION_KEYS.search(line) is None:
                 continue

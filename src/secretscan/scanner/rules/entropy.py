@@ -56,6 +56,25 @@ def is_high_entropy(value: str) -> bool:
     return distinct >= _MIN_DISTINCT_BASE64 and shannon_entropy(value) >= BASE64_LIMIT
 
 
+# A short key's entropy is capped by its length (20 distinct characters give at most 4.3 bits), so a value that a
+# name already calls a key is held to a lower bar: long enough, letters and digits, no words, no repeats.
+SHORT_KEY_LENGTH = 16
+SHORT_KEY_LIMIT = 3.5
+_KEY_CHARS = re.compile(r"[A-Za-z0-9+/_=.-]+")
+
+
+def looks_random(value: str) -> bool:
+    """Random enough for a value named a key (`TWITTER_KEY=…`), though too short for `is_high_entropy`."""
+    if is_high_entropy(value):
+        return True
+    if len(value) < SHORT_KEY_LENGTH or not _KEY_CHARS.fullmatch(value) or looks_like_words(value):
+        return False
+    if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
+        return False
+    limit = HEX_LIMIT if _HEX.fullmatch(value) else SHORT_KEY_LIMIT
+    return shannon_entropy(value) >= limit
+
+
 def find_entropy_hits(text: str) -> list[Hit]:
     hits = []
     for match in _QUOTED.finditer(text):

@@ -20,13 +20,13 @@ import base64
 import binascii
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from itertools import pairwise
 from pathlib import PurePosixPath
 
 from secretscan.scanner.rules.base import Hit, Specificity
-from secretscan.scanner.rules.entropy import is_high_entropy
+from secretscan.scanner.rules.entropy import is_high_entropy, looks_random
 from secretscan.scanner.rules.names import SecretKind, classify_name, name_words, names_a_key
 
 MAX_LINE_CHARS = 4000
@@ -34,10 +34,13 @@ MAX_VALUE_CHARS = 300
 _PRIORS: dict[SecretKind, float] = {"password": 0.6, "secret": 0.55}
 _AUTH_PRIOR = 0.7
 _UNQUALIFIED_KEY_PRIOR = 0.45
+# A sample setting in prose or a comment whose value is a plain word (`password: hunter`, `password: 838383`):
+# as often a default that works as a word of the docs, so it reaches the judge below the rules-only threshold.
+_DOC_SAMPLE_PRIOR = 0.3
 
 _STEMS = re.compile(
     r"pass|pwd|pw|secret|token|key|auth|cred|salt|seed|psk|bearer|basic|mysql|mariadb|sshpass|curl|wget"
-    r"|identified|create_user|create_superuser|nonce"
+    r"|identified|create_user|create_superuser|nonce|otp|securestring"
 )
 
 
@@ -149,9 +152,11 @@ _HEADER_OPTION = re.compile(r"(?:-H|--header)[ \t]+[\"'](?P<name>[\w-]{2,60}):[ 
 # Space-separated config directives: redis.conf `requirepass x`, netrc `… password x`, sshd-style files.
 _DIRECTIVE = re.compile(r"[ \t]*(?P<name>[A-Za-z_][\w.-]*)[ \t]+(?P<bare>[^\s#;=:\"'][^\s]*)[ \t]*\r?")
 _NETRC_PASSWORD = re.compile(r"(?:^|[ \t])(?P<name>password|passwd)[ \t]+(?P<bare>[^\s]+)")
-# Oracle and PostgreSQL also take the password unquoted: `IDENTIFIED BY …`, `LOGIN PASSWORD …;`.
+# Oracle and PostgreSQL also take the password unquoted: `IDENTIFIED BY …`, `LOGIN PASSWORD …;`. MySQL names
+# the auth plugin first: `IDENTIFIED WITH mysql_native_password BY '…'`.
 _SQL_PASSWORD = re.compile(
-    r"(?i:\bpassword|\bidentified[ \t]+by)[ \t]+(?:'(?P<sq>[^'\n]+)'|\"(?P<dq>[^\"\n]+)\"|(?P<bare>[^\s;'\"]+))"
+    r"(?i:\bpassword|\bidentified[ \t]+(?:with[ \t]+\w{1,40}[ \t]+)?by)[ \t]+"
+    r"(?:'(?P<sq>[^'\n]+)'|\"(?P<dq>[^\"\n]+)\"|(?P<bare>[^\s;'\"]+))"
 )
 _SQL_USER_STATEMENT = re.compile(r"(?i)\b(?:create|alter)[ \t]+(?:user|role|login)\b|\bgrant\b")
 # Django/flask-style `create_user("name", "email", "password")`: the last positional string.
@@ -180,6 +185,51 @@ _NAME_THEN_VALUE = re.compile(
 )
 
 
+# A key as an array of bytes: `uint8_t key[16] = {0x5c, 0xe1, …}`, `sessKey := wire.BlockKey{17, 202, …}`.
+_BYTE = r"(?:0[xX][0-9a-fA-F]{1,2}|\d{1,3})"
+_BYTE_ARRAY = re.compile(
+    r"(?P<name>[A-Za-z_][\w.]{0,60})(?:\[\w*\])*[ \t]*(?::=|=)[ \t]*(?P<type>[\w.:<>\[\] ]{0,60}?)[{\[][ \t]*"
+    r"(?P<bare>(?:" + _BYTE + r"[ \t]*,[ \t]*){15,}" + _BYTE + r")[ \t]*,?[ \t]*[}\]]"
+)
+# An argument list in code names an option then gives its value: `["--db-password", "…"]`, `"-storepass", "…"`.
+_FLAG_ARGUMENT = re.compile(
+    r"[\"']--?(?P<name>[A-Za-z][\w-]{1,40})[\"'][ \t]*,[ \t]*(?:\"(?P<dq>(?!-)[^\"\n]+)\"|'(?P<sq>(?!-)[^'\n]+)')"
+)
+# Option values that point at the secret instead of holding it: openssl's `-pass file:…`, `env:…`; a key file's
+# name (`-signkey server.key`); a BuildKit secret spec (`--secret id=npm,src=…`).
+_OPTION_REFERENCE = re.compile(
+    r"(?:file|env|fd|stdin):|[\w-]{1,40}=|[\w.-]+\.(?:key|pem|crt|cer|der|p12|pfx|jks|keystore|txt|json|ya?ml)$"
+)
+# PowerShell parameters and single-dash tool options: `-Password s3cret`, `keytool -storepass changeit`.
+_DASH_PARAMETER = re.compile(
+    r"(?<![\w-])-(?P<name>[A-Za-z][A-Za-z]{2,40})[ \t]+"
+    r"(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)'|(?P<bare>[^\s\"'`|;&<>()$@{\[-][^\s\"'`|;&<>()]*))"
+)
+# `ConvertTo-SecureString 'p4ss' -AsPlainText`: the literal becomes a password.
+_SECURE_STRING = re.compile(
+    r"(?i:convertto-securestring)[ \t]+(?:-String[ \t]+)?(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)')"
+)
+# Capybara and friends fill a form field: `fill_in :password, with: "…"`, `fill_in 'Password', with: '…'`.
+_FILL_IN = re.compile(r"\bfill_in[ \t(]+[:\"']?(?P<name>[\w -]{1,60}?)[\"']?[ \t]*,[ \t]*with:[ \t]*" + _QUOTED_VALUE)
+# One-time-password generators take their base32 seed: `ROTP::TOTP.new('…')`, `pyotp.TOTP("…")`, `new HOTP("…")`.
+_OTP_CONSTRUCTOR = re.compile(
+    r"(?<![A-Za-z])[TH]OTP(?:\.new|::new)?[ \t]*\(?[ \t]*"
+    r"(?:\"(?P<dq>[A-Z2-7]{16,128}=*)\"|'(?P<sq>[A-Z2-7]{16,128}=*)')"
+)
+# JSON name/value pairs, as Postman collections, AWS parameters and JSON env lists hold them:
+# `{"key": "password", "value": "…"}`, on one line or with "value" on the next.
+_JSON_NAME_VALUE = re.compile(
+    r"\"(?:key|name)\"[ \t]*:[ \t]*\"(?P<name>[\w .-]{1,80})\"[ \t]*,\s{0,40}?\"value\"[ \t]*:[ \t]*"
+    r"\"(?P<dq>[^\"\\\n]*(?:\\.[^\"\\\n]*)*)\""
+)
+# Recorded HTTP (VCR cassettes) lists each header's values: `Authorization:` then `- token …` on the next line.
+_YAML_HEADER_LIST = re.compile(
+    r"^[ \t]*(?P<name>[A-Za-z][\w-]{1,60}):[ \t]*\r?\n[ \t]*-[ \t]+[\"']?"
+    r"(?:(?:[Bb]earer|BEARER|[Bb]asic|[Tt]oken|[Dd]igest)[ \t]+)?(?P<bare>[A-Za-z0-9._~+/:-]{8,}=*)[\"']?[ \t]*\r?$",
+    re.MULTILINE,
+)
+
+
 @dataclass(frozen=True)
 class _Value:
     start: int
@@ -189,6 +239,10 @@ class _Value:
     @property
     def bare(self) -> bool:
         return self.group == "bare"
+
+
+def _quoted(match: re.Match[str]) -> str:
+    return match.group("dq") if match.group("dq") is not None else match.group("sq")
 
 
 def _value(match: re.Match[str]) -> _Value | None:
@@ -227,6 +281,29 @@ def _value_allowed(syntax: FileSyntax, op: str, value: _Value, text: str) -> boo
     return not (op == ":" and bare[0] in "|>&*!")
 
 
+# One marker character per step (`//` is two): alternatives that overlap (`--` against `-`) would backtrack
+# exponentially on a long run of dashes.
+_SAMPLE_LEAD = re.compile(r"[ \t]*(?:[/#*;-][ \t]*)*")
+# What a line of a schema or of an options table says in place of a value.
+_SCHEMA_WORDS = frozenset("required optional string str text none null nil true false yes no empty any".split())
+_SAMPLE_TAIL = re.compile(r"[ \t]*(?:#.*)?\r?")
+
+
+def _doc_sample(syntax: FileSyntax, op: str, value: _Value, line: str, name_start: int) -> bool:
+    """A setting alone on a line of prose or of a comment (`    password: 838383`, `// password: letmein`), its
+    value a plain word that `_value_allowed` would not take for one in a sentence."""
+    if syntax.kind is not FileKind.DOCS or not value.bare or op not in (":", "="):
+        return False
+    bare = line[value.start : value.end]
+    if bare.lower() in _SCHEMA_WORDS:
+        return False
+    if bare[0] in "([{$<%" or "(" in bare or ")" in bare or not any(c.isalnum() for c in bare):
+        return False
+    return _SAMPLE_LEAD.fullmatch(line, 0, name_start) is not None and (
+        _SAMPLE_TAIL.fullmatch(line, value.end) is not None
+    )
+
+
 def _looks_like_a_value(word: str) -> bool:
     return len(word) >= 8 and any(c.isdigit() for c in word) and any(c.isalpha() for c in word)
 
@@ -239,7 +316,7 @@ def _named_hit(name: str, value: str, start: int, op: str = "=") -> Hit | None:
     if kind is None:
         # `ingest_key`, `cluster_key`: a key to something we have no word for. Only a random-looking value says it
         # is a credential rather than a lookup key ("user_profile").
-        if not names_a_key(name) or not is_high_entropy(value):
+        if not names_a_key(name) or not looks_random(value):
             return None
         return Hit(start, start + len(value), "generic-secret", "secret", _UNQUALIFIED_KEY_PRIOR, Specificity.KEYWORD)
     if op in _COMPARISONS and kind != "password":
@@ -266,21 +343,28 @@ def _assignment_hits(line: str, lower: str, offset: int, syntax: FileSyntax) -> 
         name_end = match.end("name_end")
         op = match.group("op")
         value = _value(match)
-        if value is None or not _value_allowed(syntax, op, value, line):
+        if value is None:
             continue
+        sample = False
+        if not _value_allowed(syntax, op, value, line):
+            if not _doc_sample(syntax, op, value, line, name_start):
+                continue
+            sample = True
         if syntax.python and op == ":" and (name_start == 0 or line[name_start - 1] not in "\"'"):
             continue
         if line[max(0, name_start - 2) : name_start] == "${":
             continue  # shell parameter expansion: ${DB_PASSWORD:-default}, ${DB_PASSWORD:?message}
         hit = _named_hit(line[name_start:name_end], line[value.start : value.end], offset + value.start, op)
         if hit is not None:
-            yield hit
+            yield replace(hit, prior=min(hit.prior, _DOC_SAMPLE_PRIOR)) if sample else hit
 
 
 def _flag_value_allowed(syntax: FileSyntax, value: str) -> bool:
     """`--password s3cret`: in code and docs, `--password options` and `--secrets NAME` are prose and metavars."""
     if not value.isidentifier() and "=" not in value:
         return True
+    if (any(c.isdigit() for c in value) or "_" in value) and any(c.isalpha() for c in value) and not value.isupper():
+        return True  # `--password hunter2`, `--secret purple_walrus`: a metavar or a word of prose has neither
     return syntax.kind is FileKind.CONFIG and not value.isupper()
 
 
@@ -292,6 +376,17 @@ def _form_hits(line: str, lower: str, offset: int, syntax: FileSyntax) -> Iterat
     if "<" in line:
         for pattern in (_XML_ELEMENT, _XML_KEY_VALUE, _XML_KEY_TEXT):
             matches += pattern.finditer(line)
+    if " -" in line:
+        for parameter in _DASH_PARAMETER.finditer(line):
+            value = parameter.group("bare")
+            if value is not None and _OPTION_REFERENCE.match(value):
+                continue
+            if value is None or _flag_value_allowed(syntax, value):
+                matches.append(parameter)
+    if "-" in line and ('"-' in line or "'-" in line):
+        matches += (m for m in _FLAG_ARGUMENT.finditer(line) if not _OPTION_REFERENCE.match(_quoted(m)))
+    if "fill_in" in lower:
+        matches += _FILL_IN.finditer(line)
     if "--" in line:
         for flag in _FLAG.finditer(line):
             value = flag.group("bare")
@@ -328,6 +423,21 @@ def _command_line_hits(line: str, lower: str, offset: int) -> Iterator[Hit]:
                 yield _password_hit(offset + value.start, offset + value.end)
     if ("password" in lower or "identified" in lower) and _SQL_USER_STATEMENT.search(line):
         for match in _SQL_PASSWORD.finditer(line):
+            if (value := _value(match)) is not None:
+                yield _password_hit(offset + value.start, offset + value.end)
+    if "otp" in lower:
+        for match in _OTP_CONSTRUCTOR.finditer(line):
+            if (value := _value(match)) is not None:
+                yield Hit(
+                    offset + value.start,
+                    offset + value.end,
+                    "generic-secret",
+                    "secret",
+                    _PRIORS["secret"],
+                    Specificity.KEYWORD,
+                )
+    if "securestring" in lower:
+        for match in _SECURE_STRING.finditer(line):
             if (value := _value(match)) is not None:
                 yield _password_hit(offset + value.start, offset + value.end)
     if "create_" in lower:
@@ -430,6 +540,28 @@ def _kubernetes_secret_hits(text: str) -> Iterator[Hit]:
                 position = line_end + 1
 
 
+def _byte_array_hits(line: str, offset: int) -> Iterator[Hit]:
+    for match in _BYTE_ARRAY.finditer(line):
+        name, words = match.group("name"), name_words(match.group("name") + " " + match.group("type"))
+        if classify_name(name) is None and "key" not in words and "keys" not in words:
+            continue  # a lookup table, an S-box, a test vector's plaintext
+        start, end = match.span("bare")
+        yield Hit(offset + start, offset + end, "generic-secret", "secret", _PRIORS["secret"], Specificity.KEYWORD)
+
+
+def _yaml_header_list_hits(text: str) -> Iterator[Hit]:
+    for match in _YAML_HEADER_LIST.finditer(text):
+        name = match.group("name")
+        value = match.group("bare")
+        start, end = match.span("bare")
+        if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
+            continue  # `secrets:` then `- db-password`, `petstore_auth:` then `- write:pets`: names, not values
+        if name.lower() in ("authorization", "proxy-authorization"):
+            yield Hit(start, end, "http-auth-header", "auth", _AUTH_PRIOR, Specificity.KEYWORD)
+        elif (hit := _named_hit(name, value, start)) is not None:
+            yield hit
+
+
 def find_keyword_hits(text: str, lowered: str, path: str) -> list[Hit]:
     syntax = file_syntax(path)
     hits: list[Hit] = []
@@ -441,10 +573,21 @@ def find_keyword_hits(text: str, lowered: str, path: str) -> list[Hit]:
         hits += _assignment_hits(line, lower, start, line_syntax)
         hits += _form_hits(line, lower, start, line_syntax)
         hits += _command_line_hits(line, lower, start)
+        if "{" in line or "[" in line:
+            hits += _byte_array_hits(line, start)
     if PurePosixPath(path).name.lower() in _PGPASS_NAMES:
         hits += _pgpass_hits(text)
     if "kind:" in lowered and "secret" in lowered:
         hits += _kubernetes_secret_hits(text)
+    if '"value"' in lowered:
+        for match in _JSON_NAME_VALUE.finditer(text):
+            value = _value(match)
+            if value is None:
+                continue
+            if (hit := _named_hit(match.group("name"), text[value.start : value.end], value.start)) is not None:
+                hits.append(hit)
+    if "\n" in text and "-" in text:
+        hits += _yaml_header_list_hits(text)
     if "value:" in lowered:
         for match in _NAME_THEN_VALUE.finditer(text):
             value = _value(match)

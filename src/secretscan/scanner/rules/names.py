@@ -32,7 +32,7 @@ _KEY_QUALIFIERS = frozenset(
     "production write read deploy ssh sas aes crypt crypto cipher x server integration partner merchant mailgun "
     "stripe sendgrid twilio algolia openai sdk mobile signature verification recaptcha captcha google maps "
     "preshared pre fernet encrypt decrypt jwe jws totp otp kms gpg pgp wrapping cookie csrf nacl sodium age sops "
-    "webhooks oauth loggedin secureauth logged".split()
+    "webhooks oauth loggedin secureauth logged nonce priv".split()
 )
 _COMPOUND_KEYS = frozenset(q + "key" for q in _KEY_QUALIFIERS)
 # Words that are a secret only after one of these: `key` alone is any dict key, `seed` seeds a random generator,
@@ -42,14 +42,18 @@ _QUALIFIED_WORDS: dict[str, frozenset[str]] = {
     "keys": _KEY_QUALIFIERS,
     "seed": frozenset("totp otp hotp mfa factor 2fa secret wallet recovery mnemonic".split()),
     "phrase": frozenset("seed recovery mnemonic wallet".split()),
+    # An OAuth authorization code, an MFA recovery code: `code` alone is source code or a status.
+    "code": frozenset("auth authorization oauth recovery backup mfa otp totp".split()),
 }
+# Salts glued to what they salt (`cookiesalt`, `formsalt`): `salt` itself is in _SECRET_WORDS.
+_NOT_SALTS = frozenset({"basalt", "asphalt"})
 # Weak words: a secret only as the last word of a name (`basic_auth`, not `auth_origin`).
 _WEAK_WORDS = frozenset("auth authorization basicauth bearer".split())
 # What may follow the secret word in a name that still holds the secret: `DB_PASSWORD_PROD`, `SECRET_KEY_BASE`.
 _ALLOWED_SUFFIXES = frozenset(
     "value val prod production dev development staging stage test testing qa uat live local default old new "
     "current previous plain plaintext raw b64 base64 base32 hex base key confirm confirmation again repeat verify "
-    "override main primary secondary backup admin root master v".split()
+    "override main primary secondary backup admin root master v a b c".split()
 )
 # Words that, anywhere in a name, say its value is not the secret itself: a flag about it (`show_password`),
 # a label or rule for it (`password_label`, `password_policy`), an identifier (`secret_id`), a public part
@@ -92,7 +96,8 @@ def _is_password_word(word: str) -> bool:
         return False
     if any(form in word for form in _LONG_PASSWORD_FORMS):
         return True
-    return len(word) <= 8 and word.endswith(_SHORT_PASSWORD_ENDINGS)
+    # keytool's -storepass, -srcstorepass, -deststorepass
+    return (len(word) <= 8 and word.endswith(_SHORT_PASSWORD_ENDINGS)) or word.endswith("storepass")
 
 
 def _is_secret_word(word: str, previous: str | None) -> bool:
@@ -102,6 +107,8 @@ def _is_secret_word(word: str, previous: str | None) -> bool:
         return True
     if word.endswith("token") and word != "token":
         return True  # authtoken, accesstoken, apitoken
+    if word.endswith("salt") and word not in _NOT_SALTS:
+        return True
     if word in _QUALIFIED_WORDS:
         return previous in _QUALIFIED_WORDS[word]
     return word in _COMPOUND_KEYS or word.endswith("apikey")

@@ -17,6 +17,9 @@ from secretscan.scanner.rules.base import Hit, Specificity
 from secretscan.scanner.rules.names import classify_name
 
 PRIOR = 0.55
+# A string that is one `name=value` (`"access_token=…"`, `"DB_PASSWORD=…"`) is as often a test's fixture or a
+# file being written as a live secret: the judge's call, below the rules-only threshold.
+WHOLE_STRING_PRIOR = 0.3
 # A parameter follows `?`, `&` or `;` in a URL or body, or opens a string, comment or line as the first of
 # a form body (then another parameter follows it: `"access_token=…&scope=…"`).
 _PARAMETER = re.compile(
@@ -33,6 +36,12 @@ def _secret_parameter(name: str) -> bool:
     return classify_name(plain) is not None or plain.lower() in _SESSION_COOKIES
 
 
+def _whole_string(text: str, match: re.Match[str]) -> bool:
+    """`"access_token=…"`, `['DB_PASSWORD=…']`: the parameter is a string literal of its own (a body, an env entry)."""
+    start, end = match.start("name"), match.end("value")
+    return start > 0 and end < len(text) and text[start - 1] in "\"'`" and text[end] == text[start - 1]
+
+
 def find_parameter_hits(text: str) -> list[Hit]:
     if "=" not in text:
         return []
@@ -40,10 +49,12 @@ def find_parameter_hits(text: str) -> list[Hit]:
     for match in _PARAMETER.finditer(text):
         name = match.group("name")
         in_query = match.group("query") is not None or match.group("more") is not None
-        if not in_query and unquote(name).lower() not in _SESSION_COOKIES:
+        whole_string = _whole_string(text, match)
+        if not in_query and not whole_string and unquote(name).lower() not in _SESSION_COOKIES:
             continue  # `NAME=value` alone on a line is an assignment: the keyword detector's
         if not _secret_parameter(name):
             continue
         start, end = match.span("value")
-        hits.append(Hit(start, end, "secret-parameter", "secret", PRIOR, Specificity.KEYWORD))
+        prior = PRIOR if in_query or not whole_string else WHOLE_STRING_PRIOR
+        hits.append(Hit(start, end, "secret-parameter", "secret", prior, Specificity.KEYWORD))
     return hits
