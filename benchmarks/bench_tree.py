@@ -14,6 +14,8 @@ after a user's first run). The counts come from `secretscan scan --format json`:
 - tokens/call: the mean prompt length in the judge model's tokens, counted here on the same candidates (which
   candidates reach the LLM is decided before any verdict, so a stand-in judge is shown the same prompts); in
   brackets, the tokens llama.cpp evaluates per call once its KV cache reuses the previous prompt's prefix.
+  Below the table, the mean tokens of each field of the user turn (path, rule, line, value): what a shorter
+  prompt could save.
 - ms/call: (default wall time - rules-only wall time) / LLM calls: the judge's whole cost, model load included.
 """
 
@@ -54,6 +56,7 @@ class Run:
 class Tokens:
     prompt: float  # mean tokens per prompt
     evaluated: float  # mean tokens evaluated per call after the KV prefix reuse
+    fields: dict[str, float]  # mean tokens of each `name: text` line of the user turn
 
 
 def warm_page_cache(trees: Sequence[Path]) -> int:
@@ -150,8 +153,12 @@ def count_tokens(prompts: list[Prompt]) -> Tokens | None:
     judge = LlamaCppJudge(embedded_base_model())
     previous: list[int] = []
     lengths, evaluated = [], []
+    fields: dict[str, int] = {}
     for prompt in prompts:
         tokens = judge.prompt_tokens(prompt)
+        for line in prompt.user.split("\n"):
+            name = line.split(":", 1)[0]
+            fields[name] = fields.get(name, 0) + len(judge.runner.tokenize(line + "\n", special=False))
         # As LlamaRunner.next_token_logits: the common prefix is reused, the last token is always evaluated.
         reuse = 0
         while reuse < min(len(previous), len(tokens) - 1) and previous[reuse] == tokens[reuse]:
@@ -160,7 +167,8 @@ def count_tokens(prompts: list[Prompt]) -> Tokens | None:
         evaluated.append(len(tokens) - reuse)
         previous = tokens
     judge.close()
-    return Tokens(statistics.mean(lengths), statistics.mean(evaluated))
+    return Tokens(statistics.mean(lengths), statistics.mean(evaluated),
+                  {name: total / len(prompts) for name, total in fields.items()})
 
 
 def print_table(runs: list[Run], tokens: Tokens | None) -> None:
@@ -189,6 +197,9 @@ def print_table(runs: list[Run], tokens: Tokens | None) -> None:
     for row in rows:
         print("  " + "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))))
     print("  vs detect-secrets: its wall time / this one (above 1: faster); tokens/call: prompt (evaluated)")
+    if tokens:
+        shares = ", ".join(f"{name} {mean:.1f}" for name, mean in tokens.fields.items())
+        print(f"  tokens per field of the user turn: {shares}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

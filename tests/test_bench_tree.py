@@ -29,5 +29,7 @@ def test_bench_tree_prints_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert {"secretscan scan --backend none", "secretscan scan (default judge)", "detect-secrets scan --all-files"} <= set(rows)
     default = rows["secretscan scan (default judge)"].split()
     assert default[-5] != "0" and default[-4] != "-" and default[-2] != "-"  # LLM calls, tokens/call, ms/call
+    (fields,) = [line for line in out.splitlines() if "tokens per field" in line]
+    assert all(f"{name} " in fields for name in ("path", "rule", "line", "value"))
     for secret in (samples.database_password("bench"), samples.github_token()):
         assert secret not in out

@@ -29,6 +29,12 @@ def test_prompt_names_path_rule_line_and_value_without_context_by_default() -> N
     assert "import os" in build_prompt(CANDIDATE, context_lines=1).user
 
 
+def test_the_judge_sees_the_last_three_parts_of_a_deep_path() -> None:
+    deep = replace(CANDIDATE, path="services/billing/src/main/resources/application.yml")
+    assert build_prompt(deep).user.splitlines()[0] == "path: main/resources/application.yml"
+    assert build_prompt(replace(CANDIDATE, path="app.env")).user.splitlines()[0] == "path: app.env"
+
+
 def test_training_example_is_the_inference_prompt_plus_the_label() -> None:
     prompt = build_prompt(CANDIDATE)
     assert render_chat(prompt, LABEL_SECRET) == render_chat(prompt) + f"{LABEL_SECRET}<|im_end|>\n"

@@ -57,6 +57,20 @@ def test_a_prompt_reads_back_into_its_candidate() -> None:
     assert back.line_text[back.column - 1 :].startswith(candidate.secret)
 
 
+def test_rows_of_one_built_group_share_a_fold_group_though_the_prompt_shows_only_the_path_end(tmp_path: Path) -> None:
+    rows_file = tmp_path / "train.jsonl"
+    with rows_file.open("w", encoding="utf-8") as handle:
+        for repository, path in (("alpha", "alpha/web/config/prod/db.env"), ("alpha", "alpha/cli/config/prod/db.env"),
+                                 ("beta", "beta/web/config/prod/db.env")):
+            (candidate,) = find_candidates(ScanUnit(path, "DB_PASSWORD=Qx7-harbor-lamp-91\n"))
+            meta = {"rule_category": candidate.category, "source": "real", "group": repository}
+            messages = to_messages(build_prompt(candidate), LABEL_SECRET)
+            handle.write(json.dumps({"messages": messages, "label": True, "meta": meta}) + "\n")
+    alpha_web, alpha_cli, beta = read_rows([rows_file], unlabelled_weight=0.5)
+    assert alpha_web.candidate.path == beta.candidate.path == "config/prod/db.env"
+    assert alpha_web.group == alpha_cli.group != beta.group
+
+
 def test_fit_learns_the_difference_and_the_band_settles_only_the_sure(tmp_path: Path) -> None:
     rows = read_rows([write_rows(tmp_path / "train.jsonl", population(1, 120))], unlabelled_weight=0.5)
     report = fit_scorer(rows, buckets=2**12, folds=3)

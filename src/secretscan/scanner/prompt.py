@@ -26,6 +26,10 @@ SYSTEM_PROMPT = (
 
 MAX_LINE_CHARS = 240
 MAX_VALUE_CHARS = 120
+# The path's last three parts (`tests/fixtures/creds.yml`) say what kind of file it is; the folders above them cost
+# about 9 tokens a prompt on real code and did not help the judge (docs/eval.md, "Prompt length"). The cheap
+# scorer's path features read the same three parts.
+PATH_PARTS = 3
 
 
 @dataclass(frozen=True)
@@ -48,9 +52,14 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def shown_path(path: str) -> str:
+    """The part of a candidate's path the judge sees."""
+    return "/".join(path.split("/")[-PATH_PARTS:])
+
+
 def build_prompt(candidate: Candidate, context_lines: int = 0) -> Prompt:
     """The judge's question about one candidate: its path, rule, line (with optional context) and value."""
-    parts = [f"path: {candidate.path}", f"rule: {candidate.rule}"]
+    parts = [f"path: {shown_path(candidate.path)}", f"rule: {candidate.rule}"]
     if context_lines > 0:
         before = candidate.context_before[-context_lines:]
         after = candidate.context_after[:context_lines]

@@ -73,11 +73,11 @@ def candidate_from_prompt(user: str, rule_category: str = "secret") -> Candidate
 
 
 def _group_of(row: dict[str, Any], candidate: Candidate) -> str:
-    """Real rows: their repository (the first path part); generated rows: their file."""
+    """The row's group from `data build` (a real repository, a pair of generated files); a row written by other
+    means is a group of its file."""
     meta = row.get("meta", {})
-    if str(meta.get("source", "")).startswith("real"):
-        return "real:" + candidate.path.split("/", 1)[0]
-    return "file:" + candidate.path
+    group = meta.get("group")
+    return f"{meta.get('source')}:{group}" if group is not None else "file:" + candidate.path
 
 
 def read_rows(paths: Sequence[Path], unlabelled_weight: float, synthetic_weight: float = 1.0) -> list[ScorerRow]:

@@ -59,6 +59,9 @@ class Example:
                 "filter": self.filtered,
                 "source": self.source,
                 "secret_hash": self.candidate.secret_hash,
+                # Rows of one group (a real repository, a pair of generated files) stay in one fold of
+                # `scorer fit`: the prompt shows too little of the path to tell.
+                "group": self.group,
             },
         }
 
