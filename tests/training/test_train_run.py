@@ -107,6 +107,19 @@ def test_the_log_is_timestamped_tagged_and_has_a_measured_eta(finished: Finished
     assert done["steps"] == str(STEPS) and Path(done["adapter"]) == finished.result.adapter_dir
 
 
+def test_no_file_of_the_run_holds_8_characters_of_a_training_secret(finished: FinishedRun) -> None:
+    # The training data holds the values (the judge must read them); nothing the run writes from it may: logs,
+    # run.json, TensorBoard events, checkpoints (weights, optimizer and trainer state), the adapter, the tokenizer.
+    rows = [json.loads(line) for line in finished.train_file.read_text(encoding="utf-8").splitlines()]
+    secrets = [row["messages"][1]["content"].rsplit("value: ", 1)[1] for row in rows if row["label"]]
+    windows = {secret[i : i + 8].encode() for secret in secrets for i in range(len(secret) - 7)}
+    files = [path for path in finished.result.output_dir.rglob("*") if path.is_file()]
+    assert len(secrets) == 12 and any(path.suffix == ".log" for path in files)
+    leaked = [path.name for path, blob in ((path, path.read_bytes()) for path in files)
+              if any(window in blob for window in windows)]
+    assert leaked == []
+
+
 def test_tensorboard_events_are_written(finished: FinishedRun) -> None:
     events = list((finished.result.output_dir / "tensorboard").glob("events.out.tfevents.*"))
     assert events and events[0].stat().st_size > 0
