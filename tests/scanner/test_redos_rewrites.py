@@ -16,8 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from secretscan.scanner import filters, suppress
-from secretscan.scanner.rules import TOKEN_RULES
+from secretscan.scanner.rules import TOKEN_RULES, identifiers, parameters
 from secretscan.scanner.rules import keywords as keyword_rules
+from secretscan.scanner.rules.base import matches_in_lines
 
 LONG = os.environ.get("SECRETSCAN_FUZZ_LONG") == "1"
 FUZZ = settings(max_examples=10_000 if LONG else 200, deadline=None, database=None)
@@ -119,3 +120,33 @@ def test_a_kubernetes_secret_entry_is_read_as_the_plain_regex_read_it(indent: st
     plain = PLAIN_SECRET_ENTRY.fullmatch(line)
     found = keyword_rules._SECRET_ENTRY.fullmatch(line)
     assert (found and [found.span(g) for g in ENTRY_GROUPS]) == (plain and [plain.span(g) for g in ENTRY_GROUPS])
+
+
+# Lines made of what the parameter and UUID patterns bite on: names, `=`, the characters that open or end a
+# parameter, hex runs and dashes, newlines (each line stands alone) and `\r`.
+LINE_PIECES = ["token", "a_b", "=", "&", "?", ";", '"', "'", " ", "(", "\n", "\r", "\r\n", "x" * 6, "ab12", "-"]
+LINE_PIECES += ["0123abcd", "-12ab-", "-ffff", "0" * 12, "AROA", "AIDA", "ABCDEFGH12345678", "é", "%5B"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "marker"),
+    [(parameters._PARAMETER, parameters._EQUALS_VALUE), (identifiers._UUID, identifiers._UUID_INNER)],
+    ids=["parameter", "uuid"],
+)
+@FUZZ
+@given(pieces(LINE_PIECES, 40))
+def test_a_pattern_run_on_its_marked_lines_finds_what_it_finds_on_the_text(
+    pattern: re.Pattern[str], marker: re.Pattern[str], text: str
+) -> None:
+    found = [(match.span(), match.groupdict()) for match in matches_in_lines(pattern, text, marker)]
+    assert found == [(match.span(), match.groupdict()) for match in pattern.finditer(text)]
+
+
+PLAIN_AWS_UNIQUE_ID = re.compile(r"(?<![A-Za-z0-9])A(?:ROA|IDA|NPA|GPA|IPA|NVA|PKA)[A-Z0-9]{16,17}(?![A-Za-z0-9])")
+
+
+@FUZZ
+@given(pieces(LINE_PIECES, 20))
+def test_an_aws_unique_id_is_what_the_plain_regex_found(text: str) -> None:
+    found = [match.span() for match in identifiers._AWS_UNIQUE_ID.finditer(text)]
+    assert found == [match.span() for match in PLAIN_AWS_UNIQUE_ID.finditer(text)]

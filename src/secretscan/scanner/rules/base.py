@@ -40,6 +40,21 @@ class Hit:
     skip_long_lines: bool = True
 
 
+def matches_in_lines(pattern: re.Pattern[str], text: str, marker: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)`, run only over the lines where `marker` matches.
+
+    For a pattern whose matches never cross a line and that must be tried at every position (it opens with a
+    lookbehind or a character class), while `marker` opens with a literal that the regex engine finds at C speed:
+    `parameters.py`'s `=value`, a UUID's `-abcd-`. Lookbehinds and `^` still see the text before a line's start.
+    """
+    position = 0
+    while (found := marker.search(text, position)) is not None:
+        line_start = text.rfind("\n", 0, found.start()) + 1
+        line_end = text.find("\n", found.end())
+        position = len(text) if line_end == -1 else line_end
+        yield from pattern.finditer(text, line_start, position)
+
+
 def _word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from secretscan.scanner.rules.base import Hit, Specificity
+from secretscan.scanner.rules.base import Hit, Specificity, matches_in_lines
 from secretscan.scanner.rules.names import classify_name
 
 PRIOR = 0.55
@@ -27,6 +27,9 @@ _PARAMETER = re.compile(
     r"(?P<name>[A-Za-z_][\w.\[\]%-]{1,60})=(?P<value>[^&\s\"'`<>#;,)]{6,300})(?P<more>&)?",
     re.MULTILINE,
 )
+# A parameter's `=` and the first characters of its value: the lines worth trying `_PARAMETER` on (most `=` in code
+# have a space after them).
+_EQUALS_VALUE = re.compile(r"=[^&\s\"'`<>#;,)]{6}")
 # Session cookies of web frameworks: the whole signed value is the session.
 _SESSION_COOKIES = frozenset({"connect.sid", "phpsessid", "jsessionid", "sessionid", "_session_id", "laravel_session"})
 
@@ -46,7 +49,7 @@ def find_parameter_hits(text: str) -> list[Hit]:
     if "=" not in text:
         return []
     hits = []
-    for match in _PARAMETER.finditer(text):
+    for match in matches_in_lines(_PARAMETER, text, _EQUALS_VALUE):
         name = match.group("name")
         in_query = match.group("query") is not None or match.group("more") is not None
         whole_string = _whole_string(text, match)
