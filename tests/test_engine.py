@@ -12,7 +12,6 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from secretscan.config import Config
@@ -114,7 +113,7 @@ def constant_scorer(tmp_path: Path, probability: float, band: tuple[float, float
     """A weight file whose every weight is 0, so it says `probability` for every candidate."""
     path = tmp_path / "scorer.npz"
     bias = math.log(probability / (1 - probability))
-    save_scorer(Scorer(np.zeros(64, dtype=np.float32), bias, band, llm_weight=0.5), path)
+    save_scorer(Scorer([0.0] * 64, bias, band, llm_weight=0.5), path)
     return Config(scorer=str(path))
 
 

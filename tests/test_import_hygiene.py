@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 TRAINING_STACK = ("torch", "transformers", "peft", "trl")
 
@@ -38,3 +39,20 @@ def test_help_loads_no_backend_and_no_lazy_command() -> None:
         "assert 'secretscan.eval' not in sys.modules and 'secretscan.inference.factory' not in sys.modules\n"
     )
     assert loaded.isdisjoint({*TRAINING_STACK, "llama_cpp", "ollama", "numpy", "gguf"})
+
+
+def test_a_judged_scan_that_the_scorer_settles_imports_neither_numpy_nor_llama_cpp(tmp_path: Path) -> None:
+    # The pre-commit hook's usual case: the cheap scorer settles every candidate, so no model is loaded, and the
+    # scorer reads its weights without numpy (its import alone is 0.1-0.15 s of a 0.3 s hook).
+    source = tmp_path / "settings.py"
+    source.write_text('DB_PASSWORD = "Zq8-rT4v-wX2m-Lp9s"\nsecret_key = "changeme"\n', encoding="utf-8")
+    loaded = imported_after(
+        "from pathlib import Path\n"
+        "from secretscan import api\n"
+        "from secretscan.config import Config\n"
+        "from secretscan.inference.factory import make_judge\n"
+        "config = Config()\n"
+        f"result = api.scan_paths([Path({str(source)!r})], config, make_judge(config, print))\n"
+        "assert (result.stats.settled, result.stats.judged) == (2, 0), result.stats\n"
+    )
+    assert "secretscan" in loaded and loaded.isdisjoint({*TRAINING_STACK, "numpy", "llama_cpp", "gguf"})

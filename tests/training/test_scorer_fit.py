@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from secretscan.errors import ModelError
-from secretscan.inference.scorer import load_scorer, save_scorer
+from secretscan.inference.scorer import FEATURE_SET, load_scorer, save_scorer
 from secretscan.scanner.candidates import find_candidates
 from secretscan.scanner.prompt import LABEL_SAFE, LABEL_SECRET, build_prompt, to_messages
 from secretscan.scanner.types import Candidate, ScanUnit
@@ -107,6 +107,26 @@ def test_weights_round_trip_and_foreign_files_are_refused(tmp_path: Path) -> Non
         load_scorer(foreign)
 
 
+@pytest.mark.parametrize(
+    ("arrays", "complaint"),
+    [
+        ({"weights": np.zeros((4, 2), np.float32)}, "cannot read it .*shape"),
+        ({"weights": np.zeros(8, np.int64)}, "cannot read it .*dtype"),
+        ({"weights": np.zeros(8, np.float32), "band": np.array([0.9, 0.1])}, "malformed"),
+        ({"band": None}, "cannot read it .*band"),
+    ],
+    ids=["two-dimensional", "integer", "band-reversed", "band-missing"],
+)
+def test_a_malformed_weight_file_is_a_model_error(tmp_path: Path, arrays: dict[str, object], complaint: str) -> None:
+    # The scan path reads the .npz without numpy: every shape or type it can't take is refused, never misread.
+    fields: dict[str, object] = {"weights": np.zeros(8, np.float32), "bias": 0.0, "band": np.array([0.1, 0.9]),
+                                 "llm_weight": 0.5, "feature_set": np.array(FEATURE_SET), **arrays}  # fmt: skip
+    path = tmp_path / "scorer.npz"
+    np.savez_compressed(path, **{name: value for name, value in fields.items() if value is not None})
+    with pytest.raises(ModelError, match=complaint):
+        load_scorer(path)
+
+
 def test_the_cli_fits_and_writes_a_loadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rows = write_rows(tmp_path / "train.jsonl", population(5, 80))
     out = tmp_path / "scorer.npz"
@@ -130,5 +150,5 @@ def test_scan_time_scores_are_the_fitted_model_on_the_training_matrix(tmp_path: 
     # Few buckets, so features collide: a collision must count once at scan time too, as in the matrix.
     scorer = fit_scorer(rows, buckets=64, folds=2).scorer
     candidates = [r.candidate for r in rows]
-    logits = feature_matrix(candidates, 64) @ scorer.weights + scorer.bias
+    logits = feature_matrix(candidates, 64) @ np.asarray(scorer.weights) + scorer.bias
     assert scorer.score(candidates) == pytest.approx(list(1 / (1 + np.exp(-logits))), rel=1e-5)

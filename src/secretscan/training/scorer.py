@@ -229,7 +229,7 @@ def fit_scorer(
     coef, bias = _fit(matrix, labels, np.array([r.weight for r in rows]), c)
     band = (_shifted(low, shift), _shifted(high, shift))
     return FitReport(
-        scorer=Scorer(coef, bias - shift, band, policy.llm_weight),
+        scorer=Scorer(coef.astype(np.float32).tolist(), bias - shift, band, policy.llm_weight),
         calibrated_from=optimum,
         rows=len(rows),
         positives=int(labels.sum()),
