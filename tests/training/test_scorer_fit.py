@@ -114,8 +114,10 @@ def test_weights_round_trip_and_foreign_files_are_refused(tmp_path: Path) -> Non
         ({"weights": np.zeros(8, np.int64)}, "cannot read it .*dtype"),
         ({"weights": np.zeros(8, np.float32), "band": np.array([0.9, 0.1])}, "malformed"),
         ({"band": None}, "cannot read it .*band"),
+        ({"weights": np.zeros(0, np.float32)}, "malformed"),
+        ({"bias": np.array("text")}, "cannot read it .*bias is text"),
     ],
-    ids=["two-dimensional", "integer", "band-reversed", "band-missing"],
+    ids=["two-dimensional", "integer", "band-reversed", "band-missing", "no-weights", "text-bias"],
 )
 def test_a_malformed_weight_file_is_a_model_error(tmp_path: Path, arrays: dict[str, object], complaint: str) -> None:
     # The scan path reads the .npz without numpy: every shape or type it can't take is refused, never misread.
@@ -125,6 +127,25 @@ def test_a_malformed_weight_file_is_a_model_error(tmp_path: Path, arrays: dict[s
     np.savez_compressed(path, **{name: value for name, value in fields.items() if value is not None})
     with pytest.raises(ModelError, match=complaint):
         load_scorer(path)
+
+
+def test_a_cut_or_flipped_byte_anywhere_is_a_model_error_or_a_load(tmp_path: Path) -> None:
+    # Uncompressed, so a flipped byte lands in a member's .npy header or data, not only in the deflate stream.
+    good = tmp_path / "good.npz"
+    np.savez(good, weights=np.zeros(4, np.float32), bias=0.0, band=np.array([0.1, 0.9]), llm_weight=0.5,
+             feature_set=np.array(FEATURE_SET))  # fmt: skip
+    blob = good.read_bytes()
+    broken = tmp_path / "broken.npz"
+    for cut in range(0, len(blob), 7):
+        broken.write_bytes(blob[:cut])
+        with pytest.raises(ModelError):
+            load_scorer(broken)
+    for at in range(len(blob)):
+        broken.write_bytes(blob[:at] + bytes([blob[at] ^ 0x5A]) + blob[at + 1 :])
+        try:
+            load_scorer(broken)
+        except ModelError:
+            pass
 
 
 def test_the_cli_fits_and_writes_a_loadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

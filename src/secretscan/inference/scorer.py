@@ -137,10 +137,12 @@ def load_scorer(path: Path = DEFAULT_SCORER) -> Scorer:
             arrays = {name.removesuffix(".npy"): _read_npy(archive.read(name)) for name in archive.namelist()}
         feature_set, weights = arrays["feature_set"], _floats(arrays, "weights")
         (bias,), band, (llm_weight,) = _floats(arrays, "bias"), _floats(arrays, "band"), _floats(arrays, "llm_weight")
-    except (OSError, ValueError, KeyError, SyntaxError, zipfile.BadZipFile, zlib.error) as exc:
+    # What a cut or damaged zip, .npy header or payload raises, from zipfile, zlib, struct, ast and array.
+    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError, SyntaxError, NotImplementedError,
+            struct.error, zipfile.BadZipFile, zlib.error) as exc:
         raise ModelError(f"scorer {path}: cannot read it ({exc})") from None
     if feature_set != FEATURE_SET:
         raise ModelError(f"scorer {path}: trained on features {feature_set!r}, this version extracts {FEATURE_SET!r}")
-    if len(band) != 2 or not 0 <= band[0] <= band[1] <= 1 or not 0 <= llm_weight <= 1:
+    if not weights or len(band) != 2 or not 0 <= band[0] <= band[1] <= 1 or not 0 <= llm_weight <= 1:
         raise ModelError(f"scorer {path}: malformed weights, band or LLM weight")
     return Scorer(weights, bias, (band[0], band[1]), llm_weight)
