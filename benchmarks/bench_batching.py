@@ -63,10 +63,14 @@ def batched(
     params.n_threads = params.n_threads_batch = threads
     params.flash_attn_type = llama.LLAMA_FLASH_ATTN_TYPE_DISABLED  # as the judge: bit-identical cached scores
     params.no_perf = True
-    ctx = llama.llama_init_from_model(judge.runner._model, params)  # the judge's own weights, a second context
+    runner = judge.runner
+    ctx = llama.llama_init_from_model(runner._model, params)  # the judge's own weights, a second context
+    if runner._adapter is not None:  # a LoRA applied at load time is set per context
+        adapters = (llama.llama_adapter_lora_p_ctypes * 1)(runner._adapter)
+        llama.llama_set_adapters_lora(ctx, adapters, 1, (ctypes.c_float * 1)(1.0))
     batch = llama.llama_batch_init(N_CTX, 0, 1)
     memory = llama.llama_get_memory(ctx)
-    n_vocab = llama.llama_vocab_n_tokens(judge.runner._vocab)
+    n_vocab = llama.llama_vocab_n_tokens(runner._vocab)
 
     def decode(entries: list[tuple[int, int, int, bool]]) -> None:
         batch.n_tokens = len(entries)
@@ -101,13 +105,14 @@ def batched(
         llama.llama_free(ctx)
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", type=Path, default=DEV)
     parser.add_argument("--group", type=int, nargs="+", default=[2, 4, 8, 16])
     parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    prompts = llm_prompts([str(args.tree)], REPO)
+    args = parser.parse_args(argv)
+    # As bench_tree: scanned from the tree's parent (its config, if any), the tree named relative to it.
+    prompts = llm_prompts([args.tree.name], args.tree.parent)
     judge = LlamaCppJudge(*llama_cpp_files(Config()), n_ctx=N_CTX, n_threads=args.threads)
     token_lists = [judge.prompt_tokens(prompt) for prompt in prompts]
     prefix = common_prefix(token_lists)
