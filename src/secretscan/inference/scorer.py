@@ -58,7 +58,7 @@ class Scorer:
     def score(self, candidates: Sequence[Candidate]) -> list[float]:
         """P(secret) of each candidate."""
         weights, buckets = self.weights, self.buckets
-        return [_sigmoid(self.bias + sum(float(weights[i]) for i in feature_indices(c, buckets))) for c in candidates]
+        return [_sigmoid(self.bias + sum(weights[i] for i in feature_indices(c, buckets))) for c in candidates]
 
     def settles(self, probability: float) -> bool:
         low, high = self.band

@@ -564,7 +564,7 @@ def _yaml_header_list_hits(text: str) -> Iterator[Hit]:
 
 
 def find_keyword_hits(text: str, lowered: str, path: str) -> list[Hit]:
-    syntax = file_syntax(path)
+    syntax, file_name = file_syntax(path), PurePosixPath(path)
     hits: list[Hit] = []
     for start, end in _stem_lines(lowered):
         line, lower = text[start:end], lowered[start:end]
@@ -577,7 +577,7 @@ def find_keyword_hits(text: str, lowered: str, path: str) -> list[Hit]:
         # 16 bytes or more: at least 15 commas (the pattern, tried at every name, is costly on other lines).
         if ("{" in line or "[" in line) and line.count(",") >= 15:
             hits += _byte_array_hits(line, start)
-    if PurePosixPath(path).name.lower() in _PGPASS_NAMES:
+    if file_name.name.lower() in _PGPASS_NAMES:
         hits += _pgpass_hits(text)
     if "kind:" in lowered and "secret" in lowered:
         hits += _kubernetes_secret_hits(text)
@@ -588,8 +588,8 @@ def find_keyword_hits(text: str, lowered: str, path: str) -> list[Hit]:
                 continue
             if (hit := _named_hit(match.group("name"), text[value.start : value.end], value.start)) is not None:
                 hits.append(hit)
-    # Cassettes are YAML; run over every text, the multi-line pattern cost a tenth of the keyword stage.
-    if PurePosixPath(path).suffix.lower() in _YAML_SUFFIXES:
+    # Cassettes are YAML: run over every file, the multi-line pattern cost a tenth of the keyword stage.
+    if file_name.suffix.lower() in _YAML_SUFFIXES:
         hits += _yaml_header_list_hits(text)
     if "value:" in lowered:
         for match in _NAME_THEN_VALUE.finditer(text):
