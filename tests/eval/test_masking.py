@@ -9,6 +9,8 @@ from secretscan.eval.masking import likely_value_masked, mask_text, value_class
 SECRETS = (
     "hunter2hunter2", "s3cr3tPass", "Sup3rS3cret", "wJalrXUtnFEMI/K7MDENG/bPxRfiCY", "letmein",
     "correct_horse_battery_staple", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx.SflKxwRJ", "$ecretP4ss", "mysecretkey",
+    "GEZDGNBVGY3TQOJQ", "3c1f09a27be45d60", "0x1f, 0x8b, 0x08, 0x00, 0x9e, 0x4a, 0x71, 0x5c", "QWERTYUIOPASDFGHJKLZX",
+    "-12, 87, 3, -128, 44, 9, 101, 6", "Kx8mQ2vTzR4w", "Sandbox-123",
 )  # fmt: skip
 
 
@@ -25,8 +27,22 @@ SECRETS = (
         ('curl -H "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx.SflKxwRJ"', 'curl -H "Au…RJ"'),
         ("pw = '$ecretP4ss'", "pw = '$…s'"),
         ('mac = hmac.new("mysecretkey")', 'mac = hmac.new("m…y")'),
+        # A base32 TOTP seed as a call's argument is not an environment variable's name.
+        ("totp = ROTP::TOTP.new('GEZDGNBVGY3TQOJQ')", "totp = R…('GE…JQ')"),
+        ("seed(QWERTYUIOPASDFGHJKLZX)", "seed(QW…ZX)"),
+        # Keys written as numbers: every long hex word, and byte arrays as one run.
+        ("long[] KEY = {0x3c1f09a27be45d60L, 0x3c1f09a27be45d60L};", "long[] KEY = …, 0x…0L};"),
+        ("key = [0x1f, 0x8b, 0x08, 0x00, 0x9e, 0x4a, 0x71, 0x5c];", "key = …;"),
+        ("byte[] k = {-12, 87, 3, -128, 44, 9, 101, 6};", "byte[] k = … 6};"),
+        ("retry(3, 5, 10)", "retry(3, 5, 10)"),
+        # JSON in a string literal: its escaped quotes don't end the string, so the token inside is masked.
+        (r'body = "{\"access_token\":\"Kx8mQ2v\\/TzR4w\"}";', 'body = "{\\…"}";'),
+        # A password in free text (a log line, a README sentence).
+        ("[DEBUG] Using Sandbox-123 as the password", "[DEBUG] Using S…3 as the password"),
         # References and masks stay readable: they are what a reader needs to see to judge an error.
         ('token = os.environ["GITHUB_TOKEN"]', 'token = os.environ["GITHUB_TOKEN"]'),
+        ("key = getenv('APIKEY')", "key = getenv('APIKEY')"),
+        ("S3_BUCKET_NAME_FOR_UPLOADS_V2 = bucket()", "S3_BUCKET_NAME_FOR_UPLOADS_V2 = bucket()"),
         ("api_key: ${API_KEY}", "api_key: ${API_KEY}"),
         ("PASS=$DB_PASS", "PASS=$DB_PASS"),
         ("  password: {{ .Values.db.password }}", "  password: {{ .Values.db.password }}"),

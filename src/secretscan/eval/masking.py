@@ -10,16 +10,26 @@ import re
 
 from secretscan.scanner.types import mask_secret
 
+# Key material written as numbers: a run of byte literals (`0x1f, 0x8b, …`, `-12, 87, …`) or a long hex word. It
+# is masked first, as a whole: the assignment it follows would otherwise take only its first number.
+_NUMBERS = re.compile(
+    r"(?:(?:0[xX][0-9a-fA-F]{1,2}|-?\d{1,3})\s*,\s*){7,}(?:0[xX][0-9a-fA-F]{1,2}|-?\d{1,3})\b"
+    r"|\b0[xX][0-9a-fA-F]{8,}[lLuU]*"
+)
 _MASKABLE = re.compile(
     r"""(?P<url>://[^:/@\s"']+:)(?P<password>[^@\s"']+)@"""
-    r"""|(?P<quote>["'])(?P<quoted>[^"'\n]*)(?P=quote)"""
+    # A backslash escapes a quote: JSON in a string literal is one value, not a run of quotes out of step.
+    r"""|(?P<quote>["'])(?P<quoted>(?:[^"'\\\n]|\\.)*)(?P=quote)"""
     r"""|(?P<key>[\w.\-]+["']?\s*[:=]\s*)(?P<assigned>[^\s"',;#=][^\s"',;#]*)"""
     r"""|(?P<long>[A-Za-z0-9+/=_\-.~]{20,})"""
+    r"""|(?P<word>[A-Za-z0-9!@#$%^&*+=\-.~]{8,})"""
 )
-# A long snake_case or SCREAMING_CASE name is code, not a credential.
-_IDENTIFIER = re.compile(r"[A-Z_]+|[a-z_]+")
-# The name an environment lookup reads: `os.environ["DB_PASSWORD"]`, `getenv('API_KEY')`.
-_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+# A long snake_case or SCREAMING_CASE name is code, not a credential. Upper case needs an underscore: a base32
+# secret (a TOTP seed) is upper-case letters too.
+_IDENTIFIER = re.compile(r"(?=[A-Z]*_)[A-Z_]+|[a-z_]+")
+# The name an environment lookup reads: `os.environ["DB_PASSWORD"]`, `getenv('API_KEY')`. A word with digits and
+# no underscore (`JBSW…3PXP`) is a base32 secret, not a name.
+_ENV_NAME = re.compile(r"[A-Z_]*_[A-Z0-9_]*|[A-Z]+")
 _URL_CREDENTIALS = re.compile(r"(://[^:/@\s]+:)([^@\s]+)@")
 # Values that point elsewhere or are visible masks; the capture of an unquoted value stops at a quote or a space,
 # so `os.environ["X"]` arrives as `os.environ[` and `{{ .Values.x }}` as `{{`.
@@ -59,6 +69,11 @@ def _is_mapping_key(match: re.Match[str]) -> bool:
     return after.startswith(":") and not after.startswith("://") and (not before or before[-1] in "{,")
 
 
+def _looks_like_password(word: str) -> bool:
+    """A short word of free text (`Using Sandbox-123 as the password`) with upper case, lower case and a digit."""
+    return any(c.isupper() for c in word) and any(c.islower() for c in word) and any(c.isdigit() for c in word)
+
+
 def mask_text(line: str) -> str:
     """The line with every value that could be a credential masked."""
 
@@ -72,10 +87,12 @@ def mask_text(line: str) -> str:
             return f"{quote}{_mask_value(match.group('quoted'))}{quote}"
         if match.group("key"):
             return f"{match.group('key')}{_mask_value(match.group('assigned'))}"
+        if match.group("word"):
+            return _mask_value(match.group(0)) if _looks_like_password(match.group(0)) else match.group(0)
         token = match.group("long")
         return token if _IDENTIFIER.fullmatch(token) else _mask_value(token)
 
-    return _MASKABLE.sub(replace, line)
+    return _MASKABLE.sub(replace, _NUMBERS.sub(lambda match: mask_secret(match.group(0)), line))
 
 
 def likely_value_masked(line: str) -> str:
