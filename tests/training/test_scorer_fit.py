@@ -20,7 +20,15 @@ from secretscan.scanner.candidates import find_candidates
 from secretscan.scanner.prompt import LABEL_SAFE, LABEL_SECRET, build_prompt, to_messages
 from secretscan.scanner.types import Candidate, ScanUnit
 from secretscan.training.cli import main
-from secretscan.training.scorer import BandPolicy, candidate_from_prompt, choose_band, fit_scorer, read_rows
+from secretscan.training.scorer import (
+    LLM_WEIGHTS,
+    BandPolicy,
+    candidate_from_prompt,
+    cascade_f1,
+    choose_band,
+    fit_scorer,
+    read_rows,
+)
 
 WORDS = "alpha bravo delta echo golf hotel india kilo lima mike oscar papa romeo sierra tango victor".split()
 
@@ -173,3 +181,63 @@ def test_scan_time_scores_are_the_fitted_model_on_the_training_matrix(tmp_path: 
     candidates = [r.candidate for r in rows]
     logits = feature_matrix(candidates, 64) @ np.asarray(scorer.weights) + scorer.bias
     assert scorer.score(candidates) == pytest.approx(list(1 / (1 + np.exp(-logits))), rel=1e-5)
+
+
+def test_cascade_f1_is_the_f1_of_the_verdicts_the_scan_gives() -> None:
+    from secretscan.inference.scorer import Scorer
+
+    rng = np.random.default_rng(7)
+    scorer_side, llm_side = rng.uniform(0.01, 0.99, 300), rng.uniform(0.01, 0.99, 300)
+    labels = rng.uniform(size=300) < scorer_side
+    for band in ((0.3, 0.7), (0.52, 0.77), (0.1, 0.45)):
+        for weight in (0.0, 0.3, 1.0):
+            scorer = Scorer([0.0], 0.0, band, weight)
+            verdicts = np.array([
+                (p if scorer.settles(p) else scorer.fold(p, q)) >= 0.5 for p, q in zip(scorer_side, llm_side)
+            ])
+            f1 = 2 * (verdicts & labels).sum() / (verdicts.sum() + labels.sum())
+            assert cascade_f1(scorer_side, llm_side, labels, band, weight) == pytest.approx(f1)
+
+
+def test_the_llm_weight_is_measured_on_the_judged_rows(tmp_path: Path) -> None:
+    rows = read_rows([write_rows(tmp_path / "train.jsonl", population(8, 120))], unlabelled_weight=0.5)
+    held = range(60, 120)
+    # A band as wide as can be, so that the LLM decides every row it scores.
+    policy = BandPolicy(precision=1.0, miss_rate=0.0)
+    right = {i: 0.99 if rows[i].label else 0.01 for i in held}
+    wrong = {i: 0.01 if rows[i].label else 0.99 for i in held}
+
+    trusted = fit_scorer(rows, buckets=2**12, folds=3, policy=policy, llm_probabilities=right)
+    f1 = dict(trusted.fold_f1)
+    assert [weight for weight, _ in trusted.fold_f1] == list(LLM_WEIGHTS) and trusted.judged_rows == 60
+    assert f1[1.0] == 1.0 and f1[trusted.scorer.llm_weight] == max(f1.values())
+    assert fit_scorer(rows, buckets=2**12, folds=3, policy=policy, llm_probabilities=wrong).scorer.llm_weight == 0.0
+    assert fit_scorer(rows, buckets=2**12, folds=3, policy=policy).scorer.llm_weight == policy.llm_weight
+
+
+def test_the_cli_measures_the_llm_weight_with_the_real_judge(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    train = write_rows(tmp_path / "train.jsonl", population(9, 60))
+    held = write_rows(tmp_path / "val.jsonl", population(10, 8))
+    out = tmp_path / "scorer.npz"
+    assert main(["scorer", "fit", str(train), "--judge-on", str(held), "--out", str(out), "--folds", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "the cascade's F1 on 8 held-out rows peaks there (0.0: " in printed
+    assert load_scorer(out).llm_weight in LLM_WEIGHTS
+
+
+@pytest.mark.parametrize(
+    ("extra", "complaint"),
+    [
+        (["--judge-on", "{held}", "--llm-weight", "0.5"], "give --llm-weight or --judge-on, not both"),
+        (["--lora", "adapter.gguf"], "--model and --lora choose the judge of --judge-on"),
+    ],
+)
+def test_the_cli_refuses_a_weight_it_was_also_asked_to_measure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], complaint: str
+) -> None:
+    train = write_rows(tmp_path / "train.jsonl", population(11, 20))
+    args = [a.format(held=train) for a in extra]
+    assert main(["scorer", "fit", str(train), "--out", str(tmp_path / "s.npz"), *args]) == 2
+    assert complaint in capsys.readouterr().err

@@ -142,17 +142,38 @@ def scorer_group() -> None:
               help="Settle as a secret only where this share of the out-of-fold candidates were secrets.")
 @click.option("--settle-miss-rate", type=click.FloatRange(0, 1), default=0.1, show_default=True,
               help="Settle as safe only where at most this share of the out-of-fold candidates were secrets.")
-@click.option("--llm-weight", type=click.FloatRange(0, 1), default=0.3, show_default=True,
-              help="The LLM's share of the folded log-odds inside the band.")
+@click.option("--llm-weight", type=click.FloatRange(0, 1),
+              help="The LLM's share of the folded log-odds inside the band.  [default: 0.3, or measured with "
+                   "--judge-on]")
+@click.option("--judge-on", "judge_on", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Rows the judge never trained on (a build's val and test): fitted like ROWS, and the judge "
+                   "scores their labelled real rows to choose the LLM weight. Repeatable.")
+@click.option("--model", help="GGUF model of the judge for --judge-on (default: the embedded one).")
+@click.option("--lora", help="GGUF LoRA adapter of the judge for --judge-on (default: the shipped one).")
 def scorer_fit(rows: tuple[Path, ...], out: Path, unlabelled_weight: float, synthetic_weight: float,
-               inverse_regularization: float,
-               folds: int, settle_precision: float, settle_miss_rate: float, llm_weight: float) -> int:
+               inverse_regularization: float, folds: int, settle_precision: float, settle_miss_rate: float,
+               llm_weight: float | None, judge_on: tuple[Path, ...], model: str | None, lora: str | None) -> int:
     """Fit the scorer on `data build` JSONL rows and write its weights."""
+    from secretscan.config import Config
     from secretscan.inference.scorer import save_scorer
-    from secretscan.training.scorer import BandPolicy, fit_scorer, read_rows
+    from secretscan.training.scorer import BandPolicy, fit_scorer, judge_probabilities, judged_rows, read_rows
 
-    policy = BandPolicy(settle_precision, settle_miss_rate, llm_weight)
-    report = fit_scorer(read_rows(rows, unlabelled_weight, synthetic_weight), c=inverse_regularization, folds=folds, policy=policy)
+    if judge_on and llm_weight is not None:
+        raise click.UsageError("give --llm-weight or --judge-on, not both")
+    if (model or lora) and not judge_on:
+        raise click.UsageError("--model and --lora choose the judge of --judge-on")
+    policy = BandPolicy(settle_precision, settle_miss_rate)
+    if llm_weight is not None:
+        policy = BandPolicy(settle_precision, settle_miss_rate, llm_weight)
+    fitted = read_rows(rows, unlabelled_weight, synthetic_weight)
+    held = read_rows(judge_on, unlabelled_weight, synthetic_weight) if judge_on else []
+    llm = None
+    if held:
+        indices = [len(fitted) + i for i in judged_rows(held)]
+        with click.progressbar(length=len(indices), label="judging the held-out rows", show_pos=True,
+                               file=sys.stderr) as bar:
+            llm = judge_probabilities(fitted + held, indices, Config(model=model, lora=lora, cache=False), bar.update)
+    report = fit_scorer(fitted + held, c=inverse_regularization, folds=folds, policy=policy, llm_probabilities=llm)
     save_scorer(report.scorer, out)
     low, high = report.scorer.band
     auc = "–" if report.auc is None else f"{report.auc:.3f}"
@@ -161,6 +182,10 @@ def scorer_fit(rows: tuple[Path, ...], out: Path, unlabelled_weight: float, synt
     click.echo(f"threshold: the out-of-fold F1 peaks at P = {report.calibrated_from:.2f}; the bias moves it to 0.5")
     click.echo(f"settle band: P < {low:.4f} safe, P > {high:.4f} secret; settles {report.settled_share:.1%} "
                f"of the rows out of fold, {accuracy} of them right")
+    if report.fold_f1:
+        grid = ", ".join(f"{weight:.1f}: {f1:.3f}" for weight, f1 in report.fold_f1)
+        click.echo(f"LLM weight {report.scorer.llm_weight:.1f}: the cascade's F1 on {report.judged_rows} held-out "
+                   f"rows peaks there ({grid})")
     click.echo(f"wrote {out}")
     return EXIT_CLEAN
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from secretscan.config import Config
 from secretscan.errors import ConfigError
 from secretscan.inference.scorer import Scorer, feature_indices
+from secretscan.scanner.prompt import Prompt
 from secretscan.scanner.types import Candidate
 
 DEFAULT_BUCKETS = 2**18
@@ -37,6 +39,7 @@ class BandPolicy:
     precision: float = 0.8
     miss_rate: float = 0.1
     # The LLM's share of the folded log-odds in the band (0.3 beat 0.5 there: the synthetic-only LLM is weaker).
+    # `scorer fit --judge-on` measures it instead, for the judge at hand.
     llm_weight: float = 0.3
 
 
@@ -48,6 +51,7 @@ class ScorerRow:
     weight: float
     real: bool  # from labelled real code, not the generator
     unlabelled: bool = False  # a candidate on a real line nobody labelled: a probable negative
+    prompt: Prompt | None = None  # the judge's prompt, as the row holds it
 
 
 def candidate_from_prompt(user: str, rule_category: str = "secret") -> Candidate:
@@ -92,7 +96,7 @@ def read_rows(paths: Sequence[Path], unlabelled_weight: float, synthetic_weight:
         for number, raw in enumerate(lines, start=1):
             try:
                 row = json.loads(raw)
-                user = row["messages"][1]["content"]
+                system, user = row["messages"][0]["content"], row["messages"][1]["content"]
                 label = bool(row["label"])
             except (json.JSONDecodeError, KeyError, IndexError, TypeError):
                 raise ConfigError(f"{path}:{number}: not a training row") from None
@@ -101,10 +105,39 @@ def read_rows(paths: Sequence[Path], unlabelled_weight: float, synthetic_weight:
             real = str(meta.get("source", "")).startswith("real")
             unlabelled = meta.get("source") == "real-unlabelled"
             weight = unlabelled_weight if unlabelled else 1.0 if real else synthetic_weight
-            rows.append(ScorerRow(candidate, label, _group_of(row, candidate), weight, real, unlabelled))
+            rows.append(
+                ScorerRow(candidate, label, _group_of(row, candidate), weight, real, unlabelled, Prompt(system, user))
+            )
     if not rows:
         raise ConfigError("no training rows")
     return rows
+
+
+def judged_rows(rows: Sequence[ScorerRow]) -> list[int]:
+    """The rows whose judge verdicts choose the LLM weight: the labelled real ones, or every row when none is real
+    (the same rows `fit_scorer` measures on)."""
+    if not any(row.real for row in rows):
+        return list(range(len(rows)))
+    return [i for i, row in enumerate(rows) if row.real and not row.unlabelled]
+
+
+def judge_probabilities(
+    rows: Sequence[ScorerRow], indices: Sequence[int], config: Config, advance: Callable[[int], None]
+) -> dict[int, float]:
+    """The judge's P(secret) for rows[i], i in indices, one prompt at a time as a scan sends them."""
+    from secretscan.inference.factory import make_judge
+
+    judge = make_judge(config, warn=lambda message: None)
+    if judge is None:
+        raise ConfigError("the judge's backend is none: nothing to weigh the LLM by")
+    probabilities = {}
+    for i in indices:
+        prompt = rows[i].prompt
+        if prompt is None:
+            raise ConfigError(f"row {i + 1} holds no prompt for the judge")
+        probabilities[i] = judge.score([prompt])[0]
+        advance(1)
+    return probabilities
 
 
 def feature_matrix(candidates: Iterable[Candidate], buckets: int) -> Any:
@@ -177,6 +210,29 @@ def f1_optimal_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float
     return best
 
 
+# The LLM weights `--judge-on` tries: 0 is the scorer alone inside the band, 1 the LLM alone.
+LLM_WEIGHTS = tuple(round(0.1 * step, 1) for step in range(11))
+
+
+def _logits(probabilities: np.ndarray) -> np.ndarray:
+    clipped = np.clip(probabilities, 1e-6, 1 - 1e-6)
+    return np.log(clipped / (1 - clipped))
+
+
+def cascade_f1(
+    scorer_probabilities: np.ndarray, llm_probabilities: np.ndarray, labels: np.ndarray,
+    band: tuple[float, float], llm_weight: float,
+) -> float:
+    """F1 at the scan's threshold (0.5) of the cascade as the engine runs it: the scorer's word outside the band,
+    `Scorer.fold` inside it. The scorer's probabilities are on the shipped scale (the bias already moved)."""
+    low, high = band
+    folded = (1 - llm_weight) * _logits(scorer_probabilities) + llm_weight * _logits(llm_probabilities) >= 0
+    inside = (scorer_probabilities >= low) & (scorer_probabilities <= high)
+    predicted = np.where(inside, folded, scorer_probabilities >= 0.5)
+    tp = int((predicted & labels).sum())
+    return 2 * tp / max(1, int(predicted.sum()) + int(labels.sum()))
+
+
 def _shifted(probability: float, shift: float) -> float:
     clipped = min(max(probability, 1e-9), 1 - 1e-9)
     return float(1 / (1 + np.exp(-(np.log(clipped / (1 - clipped)) - shift))))
@@ -192,6 +248,9 @@ class FitReport:
     auc: float | None  # out of fold, on the real rows when there are any
     settled_share: float
     settled_accuracy: float | None
+    # (LLM weight, F1 of the cascade) on the rows the judge scored, when it scored any.
+    fold_f1: tuple[tuple[float, float], ...] = ()
+    judged_rows: int = 0
 
 
 def roc_auc(probabilities: np.ndarray, labels: np.ndarray) -> float | None:
@@ -206,11 +265,16 @@ def fit_scorer(
     c: float = 1.0,
     folds: int = 5,
     policy: BandPolicy = BandPolicy(),
+    llm_probabilities: Mapping[int, float] | None = None,
 ) -> FitReport:
     """Cross-validate (AUC, band), then fit on every row.
 
     Real code is the yardstick: when there are real rows, the AUC and the band are measured on them alone (the
-    generator's rows are easier, and would widen the band past what real code bears)."""
+    generator's rows are easier, and would widen the band past what real code bears).
+
+    `llm_probabilities` (row index: the judge's P(secret)) are for rows the judge never trained on. With them,
+    the LLM weight is the one of `LLM_WEIGHTS` at which the cascade's F1 on those rows peaks (the first, the
+    lightest, on a tie), not `policy.llm_weight`."""
     labels = np.array([r.label for r in rows])
     matrix = feature_matrix((r.candidate for r in rows), buckets)
     predictions = out_of_fold(rows, matrix, c, folds)
@@ -228,12 +292,24 @@ def fit_scorer(
     settled_share = float(settled.sum() / measured.sum())
     coef, bias = _fit(matrix, labels, np.array([r.weight for r in rows]), c)
     band = (_shifted(low, shift), _shifted(high, shift))
+    fold_f1: tuple[tuple[float, float], ...] = ()
+    llm_weight = policy.llm_weight
+    if llm_probabilities:
+        judged = sorted(llm_probabilities)
+        scorer_side = np.array([_shifted(p, shift) for p in predictions[judged]])
+        llm_side = np.array([llm_probabilities[i] for i in judged])
+        fold_f1 = tuple(
+            (weight, cascade_f1(scorer_side, llm_side, labels[judged], band, weight)) for weight in LLM_WEIGHTS
+        )
+        llm_weight = max(fold_f1, key=lambda pair: pair[1])[0]
     return FitReport(
-        scorer=Scorer(coef.astype(np.float32).tolist(), bias - shift, band, policy.llm_weight),
+        scorer=Scorer(coef.astype(np.float32).tolist(), bias - shift, band, llm_weight),
         calibrated_from=optimum,
         rows=len(rows),
         positives=int(labels.sum()),
         auc=roc_auc(predictions[measured], labels[measured]),
         settled_share=settled_share,
         settled_accuracy=settled_accuracy,
+        fold_f1=fold_f1,
+        judged_rows=len(llm_probabilities or {}),
     )
