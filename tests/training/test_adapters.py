@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from trainkit import TINY_PROFILE, make_data, tiny_overrides
 
-from secretscan.inference.models import embedded_base_model, shipped_adapter
+from secretscan.inference.models import embedded_base_model, file_sha256, shipped_adapter
 from secretscan.training.adapters import (
     Heads,
     Lora,
@@ -46,7 +46,8 @@ def test_the_shipped_adapter_round_trips_byte_for_byte(tmp_path: Path) -> None:
     assert shipped is not None
     heads = _embedded_heads()
     lora = read_gguf_lora(shipped, heads)
-    assert (lora.rank, lora.alpha, len(lora.pairs)) == (16, 32.0, 30 * 7)
+    # Two r=16 adapters stacked (the first, and its continuation on real code): rank 32, scale 1.
+    assert (lora.rank, lora.alpha, len(lora.pairs)) == (32, 32.0, 30 * 7)
     again = read_peft(write_peft(lora, tmp_path / "peft"))
     assert again.rank == lora.rank and again.alpha == lora.alpha
     assert all(np.array_equal(again.pairs[m][i], lora.pairs[m][i]) for m in lora.pairs for i in (0, 1))
@@ -125,6 +126,7 @@ def test_training_on_a_folded_tiny_base_and_stacking_adds_the_two_deltas(tmp_pat
             pairs[name.removeprefix("model.")] = (rng.normal(0, 0.3, (4, in_features)).astype(np.float32),
                                                   rng.normal(0, 0.3, (out_features, 4)).astype(np.float32))
     first = write_gguf_lora(Lora(8.0, 4, pairs), heads, tmp_path / "first.gguf")
+    (tmp_path / "first.json").write_text(json.dumps({"base_sha256": "b" * 64, "adapter_sha256": "a" * 64}))
     folded = fold_adapter(source, first, tmp_path / "folded")
 
     train_file, val_file = make_data(tmp_path / "data")
@@ -138,6 +140,9 @@ def test_training_on_a_folded_tiny_base_and_stacking_adds_the_two_deltas(tmp_pat
     stacked_file = stack_run(first, result.output_dir, tmp_path / "stacked.gguf")
     stacked = read_gguf_lora(stacked_file, heads)
     assert stacked.rank == 4 + read_peft(result.adapter_dir).rank and stacked.alpha == stacked.rank
+    # It applies to the first adapter's base, and its manifest says so, with its own hash.
+    manifest = json.loads((tmp_path / "stacked.json").read_text())
+    assert manifest == {"base_sha256": "b" * 64, "adapter_sha256": file_sha256(stacked_file)}
 
     ids = torch.tensor([tokenizer("api_key = 'x'", add_special_tokens=False)["input_ids"]])
     folded_model, _ = load_base_model(resolve_source(load_config(TINY_PROFILE, overrides).model))

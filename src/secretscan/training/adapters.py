@@ -249,4 +249,23 @@ def stack_run(first_gguf: Path, run_dir: Path, out_file: Path) -> Path:
         raise ModelError(f"{run_dir} was not trained on a folded base (model.kind: hf); nothing to stack onto")
     heads = Heads.of(Path(base["location"]) / "config.json")
     stacked = stack_adapters(read_gguf_lora(first_gguf, heads), read_peft(run_dir / "adapter"))
-    return write_gguf_lora(stacked, heads, out_file)
+    written = write_gguf_lora(stacked, heads, out_file)
+    _carry_manifest(first_gguf, written)
+    return written
+
+
+def _carry_manifest(first_gguf: Path, stacked_gguf: Path) -> None:
+    """The stacked adapter applies to the base the first one does: when the first has a manifest
+    (`judge-lora.json`), the stacked one gets its own, with that base and its own hash, so that it can be shipped
+    as it is (a stale manifest would name another adapter's merged model)."""
+    from secretscan.inference.models import MANIFEST_ADAPTER_SHA256, file_sha256
+
+    manifest = first_gguf.with_suffix(".json")
+    if not manifest.is_file():
+        return
+    try:
+        document = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read {manifest}: {exc}") from None
+    document[MANIFEST_ADAPTER_SHA256] = file_sha256(stacked_gguf)
+    stacked_gguf.with_suffix(".json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
