@@ -77,8 +77,8 @@ def test_the_manifest_pins_the_embedded_base_and_the_adapter(adapter: Path) -> N
     manifest = json.loads(adapter.with_suffix(".json").read_text(encoding="utf-8"))
     assert manifest[MANIFEST_BASE_SHA256] == file_sha256(embedded_base_model())
     assert manifest[MANIFEST_ADAPTER_SHA256] == file_sha256(adapter)
-    # Small enough to ship inside the wheel.
-    assert adapter.stat().st_size <= 15 * 1024 * 1024
+    # Small enough to ship inside the wheel: two stacked r=16 adapters in f16 are 19.6 MB.
+    assert adapter.stat().st_size <= 25 * 1024 * 1024
 
 
 def test_real_format_credentials_become_secrets(scores: dict[str, tuple[list[float], list[float]]]) -> None:
