@@ -50,8 +50,8 @@ class ScorerRow:
     group: str  # rows of one group share a fold
     weight: float
     real: bool  # from labelled real code, not the generator
+    prompt: Prompt  # the judge's prompt, as the row holds it
     unlabelled: bool = False  # a candidate on a real line nobody labelled: a probable negative
-    prompt: Prompt | None = None  # the judge's prompt, as the row holds it
 
 
 def candidate_from_prompt(user: str, rule_category: str = "secret") -> Candidate:
@@ -106,7 +106,7 @@ def read_rows(paths: Sequence[Path], unlabelled_weight: float, synthetic_weight:
             unlabelled = meta.get("source") == "real-unlabelled"
             weight = unlabelled_weight if unlabelled else 1.0 if real else synthetic_weight
             rows.append(
-                ScorerRow(candidate, label, _group_of(row, candidate), weight, real, unlabelled, Prompt(system, user))
+                ScorerRow(candidate, label, _group_of(row, candidate), weight, real, Prompt(system, user), unlabelled)
             )
     if not rows:
         raise ConfigError("no training rows")
@@ -132,10 +132,7 @@ def judge_probabilities(
         raise ConfigError("the judge's backend is none: nothing to weigh the LLM by")
     probabilities = {}
     for i in indices:
-        prompt = rows[i].prompt
-        if prompt is None:
-            raise ConfigError(f"row {i + 1} holds no prompt for the judge")
-        probabilities[i] = judge.score([prompt])[0]
+        probabilities[i] = judge.score([rows[i].prompt])[0]
         advance(1)
     return probabilities
 
@@ -198,13 +195,16 @@ def choose_band(
     return (low, max(low, high))
 
 
+def _f1(predicted: np.ndarray, labels: np.ndarray) -> float:
+    tp = int((predicted & labels).sum())
+    return 2 * tp / max(1, int(predicted.sum()) + int(labels.sum()))
+
+
 def f1_optimal_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float:
     """The threshold on these predictions at which F1 peaks (the scan's threshold is then moved onto it)."""
     best, best_f1 = 0.5, -1.0
     for t in np.arange(0.05, 0.951, 0.01):
-        predicted = probabilities >= t
-        tp = int((predicted & labels).sum())
-        f1 = 2 * tp / max(1, int(predicted.sum()) + int(labels.sum()))
+        f1 = _f1(probabilities >= t, labels)
         if f1 > best_f1:
             best, best_f1 = float(t), f1
     return best
@@ -228,9 +228,7 @@ def cascade_f1(
     low, high = band
     folded = (1 - llm_weight) * _logits(scorer_probabilities) + llm_weight * _logits(llm_probabilities) >= 0
     inside = (scorer_probabilities >= low) & (scorer_probabilities <= high)
-    predicted = np.where(inside, folded, scorer_probabilities >= 0.5)
-    tp = int((predicted & labels).sum())
-    return 2 * tp / max(1, int(predicted.sum()) + int(labels.sum()))
+    return _f1(np.where(inside, folded, scorer_probabilities >= 0.5), labels)
 
 
 def _shifted(probability: float, shift: float) -> float:
