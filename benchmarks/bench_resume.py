@@ -25,8 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
-from contextlib import closing
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from bench_hook_and_scan import clean_env, timed, tool
@@ -59,11 +59,24 @@ def run_to_end(argv: list[str], cwd: Path, cache: Path) -> tuple[float, dict[str
     return seconds, json.loads(done.stdout)["stats"]
 
 
+@contextmanager
+def ctrl_c_not_ignored() -> Iterator[None]:
+    """Start children that take Ctrl-C as from a terminal. A run started in the background (`cmd &` in a script)
+    inherits SIGINT ignored, and exec keeps an ignored signal ignored, so the scan would install no
+    KeyboardInterrupt and run to its end; a handler of ours is reset to the default on exec instead."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run_interrupted(argv: list[str], cwd: Path, cache: Path, stop_at: int) -> tuple[float, int]:
     """Start the scan, send SIGINT once the cache holds `stop_at` verdicts; its wall time and the verdicts kept."""
     env = clean_env(SECRETSCAN_CACHE_DIR=str(cache))
     started = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with ctrl_c_not_ignored():
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     while process.poll() is None and cached_verdicts(cache) < stop_at:
         time.sleep(POLL_S)
     process.send_signal(signal.SIGINT)

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -77,8 +77,18 @@ def merged_model() -> None:
     build_merged_model(embedded_base_model(), adapter)
 
 
+@pytest.fixture
+def ctrl_c_not_ignored() -> Iterator[None]:
+    """The scan takes Ctrl-C as from a terminal. A suite started in the background (`cmd &` in a script) inherits
+    SIGINT ignored, and exec keeps an ignored signal ignored, so the scan would install no KeyboardInterrupt and
+    run to its end; a handler of ours is reset to the default on exec instead."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def test_ctrl_c_stops_a_real_scan_cleanly_and_the_next_run_resumes(
-    tmp_path: Path, isolated_cache: Path, merged_model: None
+    tmp_path: Path, isolated_cache: Path, merged_model: None, ctrl_c_not_ignored: None
 ) -> None:
     tree = tmp_path / "tree"
     (tree / "app").mkdir(parents=True)
