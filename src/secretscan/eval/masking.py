@@ -28,7 +28,7 @@ _MASKABLE = re.compile(
 # secret (a TOTP seed) is upper-case letters too.
 _IDENTIFIER = re.compile(r"(?=[A-Z]*_)[A-Z_]+|[a-z_]+")
 # The name an environment lookup reads: `os.environ["DB_PASSWORD"]`, `getenv('API_KEY')`. A word with digits and
-# no underscore (`JBSW…3PXP`) is a base32 secret, not a name.
+# no underscore (a base32 TOTP seed) is a secret, not a name.
 _ENV_NAME = re.compile(r"[A-Z_]*_[A-Z0-9_]*|[A-Z]+")
 _URL_CREDENTIALS = re.compile(r"(://[^:/@\s]+:)([^@\s]+)@")
 # Values that point elsewhere or are visible masks; the capture of an unquoted value stops at a quote or a space,
