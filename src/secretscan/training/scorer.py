@@ -114,8 +114,8 @@ def read_rows(paths: Sequence[Path], unlabelled_weight: float, synthetic_weight:
 
 
 def judged_rows(rows: Sequence[ScorerRow]) -> list[int]:
-    """The rows whose judge verdicts choose the LLM weight: the labelled real ones, or every row when none is real
-    (the same rows `fit_scorer` measures on)."""
+    """The rows that choose the threshold, and whose judge verdicts choose the LLM weight: the labelled real ones,
+    or every row when none is real."""
     if not any(row.real for row in rows):
         return list(range(len(rows)))
     return [i for i, row in enumerate(rows) if row.real and not row.unlabelled]
@@ -281,7 +281,8 @@ def fit_scorer(
         measured[:] = True
     # Labelled real lines decide where the F1 peaks; the bias is then moved so that the scan's threshold (0.5)
     # sits there, and the band with it.
-    labelled = measured & ~np.array([r.unlabelled for r in rows])
+    labelled = np.zeros(len(rows), dtype=bool)
+    labelled[judged_rows(rows)] = True
     optimum = f1_optimal_threshold(predictions[labelled], labels[labelled]) if labelled.any() else 0.5
     shift = float(np.log(optimum / (1 - optimum)))
     low, high = choose_band(predictions[measured], labels[measured], policy)
