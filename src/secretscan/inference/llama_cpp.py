@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import array
 import ctypes
+import importlib
+import importlib.util
 import os
+import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -58,9 +61,10 @@ _log_callback: object = None
 
 
 def library() -> ModuleType:
-    """llama-cpp-python, imported and set up (quiet logging, thread waits) on first use.
+    """llama-cpp-python's ctypes bindings of the C API (`llama_cpp.llama_cpp`), imported and set up (quiet logging,
+    thread waits) on first use.
 
-    Import it through here, not directly: the import alone takes ~0.5 s (numpy, jinja2), which a scan with nothing
+    Import it through here, not directly: the import takes time (see `_import_bindings`), which a scan with nothing
     to judge, or with every verdict cached, should not pay; and the threading setting must precede it.
     """
     global _library_module, _log_callback
@@ -71,13 +75,68 @@ def library() -> ModuleType:
             # 12 s instead of 1.6 s per candidate with 2 threads on 2 loaded cores. Sleeping costs little when
             # idle. libgomp reads this when llama.cpp's library loads, so it must be set before the import.
             os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-            import llama_cpp
-
-            _log_callback = llama_cpp.llama_log_callback(_quiet_log)
-            llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
-            llama_cpp.llama_backend_init()
-            _library_module = llama_cpp
+            llama = _import_bindings()
+            _log_callback = llama.llama_log_callback(_quiet_log)
+            llama.llama_log_set(_log_callback, ctypes.c_void_p(0))
+            llama.llama_backend_init()
+            _library_module = llama
         return _library_module
+
+
+_PACKAGE = "llama_cpp"
+_BINDINGS = "llama_cpp.llama_cpp"
+
+
+def _import_bindings() -> ModuleType:
+    """`llama_cpp.llama_cpp`, without running the package's `__init__` when nothing has imported the package yet.
+
+    That `__init__` star-imports `llama.py`, the high-level API, which pulls numpy and the chat formats with jinja2:
+    about 0.19 s of the package's 0.23 s import (`python -X importtime`), where the ctypes module that we use, with
+    what it imports, takes 0.04 s. If anything about the package is not as expected, the plain import decides.
+    """
+    if _PACKAGE not in sys.modules:
+        try:
+            return _import_bindings_alone()
+        except Exception:
+            # A layout we don't know (a future llama-cpp-python): take the package's own way in, which either
+            # works or raises its own error.
+            for name in [name for name in sys.modules if name == _PACKAGE or name.startswith(_PACKAGE + ".")]:
+                del sys.modules[name]
+    return importlib.import_module(_BINDINGS)
+
+
+def _import_bindings_alone() -> ModuleType:
+    """Register the package bare (its spec and `__path__`, its `__init__` not run), then import the bindings from
+    it the usual way, with whatever submodules they import. A later `import llama_cpp` elsewhere in the process (a
+    training tool wanting `llama_cpp.Llama`) gets this module, and the first name it lacks runs the `__init__`."""
+    spec = importlib.util.find_spec(_PACKAGE)
+    if spec is None or spec.loader is None or not spec.submodule_search_locations:
+        raise ImportError(f"{_PACKAGE} is not an installed package")
+    package = importlib.util.module_from_spec(spec)
+    vars(package)["__getattr__"] = _complete_on_first_miss(package, spec.loader.exec_module)
+    sys.modules[_PACKAGE] = package
+    return importlib.import_module(_BINDINGS)
+
+
+def _complete_on_first_miss(package: ModuleType, run_init: Callable[[ModuleType], None]) -> Callable[[str], object]:
+    """A module `__getattr__` (PEP 562) for the bare package: the first lookup of a name that it lacks runs the
+    package's `__init__` in it, once (the bindings already imported are reused, not loaded twice); then the name
+    is there, or it is an AttributeError as for any module."""
+    lock = threading.RLock()
+    ran = False
+
+    def complete_then_get(name: str) -> object:
+        nonlocal ran
+        with lock:  # another thread waits for the `__init__` to finish; this one, inside it, does not run it twice
+            if not ran:
+                ran = True
+                run_init(package)
+        try:
+            return vars(package)[name]
+        except KeyError:
+            raise AttributeError(f"module {package.__name__!r} has no attribute {name!r}") from None
+
+    return complete_then_get
 
 
 def _start_capture() -> None:
