@@ -116,6 +116,9 @@ def test_every_key_in_a_real_pty_and_the_baseline_round_trip(repo: Path, tmp_pat
     # Masked everywhere: the card's own value and its neighbours in the context lines. NO_COLOR: no SGR codes.
     assert not any(token in text for token in tokens.values())
     assert text.count(" | TOKEN_") >= 19 * 4 and "gh…" in text
+    # Each card says why: the token's kind and name, and why a valid checksum needs no model.
+    assert text.count("why: a github-pat token assigned to `TOKEN_") == 20
+    assert text.count("its checksum is valid") == 20
     assert not SGR.search(text)
 
     baseline_text = (repo / ".secretscan-baseline.json").read_text()

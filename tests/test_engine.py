@@ -76,7 +76,7 @@ def test_rules_only_holds_priors_to_the_threshold() -> None:
     everything = scan_units([unit], Config(backend="none", threshold=0.0), None)
     strict = scan_units([unit], Config(backend="none", threshold=0.99), None)
     assert {f.candidate.rule for f in everything.findings} >= {"aws-access-key-id"}
-    assert all(f.reason == "rules" for f in everything.findings)
+    assert all(f.stage == "rules" for f in everything.findings)
     assert strict.findings == ()
 
 
@@ -99,7 +99,7 @@ def test_backend_down_falls_back_to_rules_with_a_warning() -> None:
     warnings: list[str] = []
     result = scan_units([ScanUnit(path="app.py", text=TEXT)], LLM_ONLY, DownJudge(0.5), warn=warnings.append)
     assert result.findings, "rules-only fallback must still report"
-    assert all(f.reason == "rules" for f in result.findings)
+    assert all(f.stage == "rules" for f in result.findings)
     assert len(warnings) == 1 and "falling back to rules only" in warnings[0]
 
 
@@ -124,7 +124,7 @@ def test_the_scorer_settles_what_it_is_sure_of_without_the_llm(tmp_path: Path) -
     judge = FixedJudge(0.01)
     result = scan_units([PASSWORDS], constant_scorer(tmp_path, 0.95), judge)
     assert judge.asked == []
-    assert [f.reason for f in result.findings] == ["scorer", "scorer"]
+    assert [f.stage for f in result.findings] == ["scorer", "scorer"]
     assert result.findings[0].confidence == pytest.approx(0.95)
     assert (result.stats.settled, result.stats.judged) == (2, 0)
 
@@ -139,14 +139,14 @@ def test_the_uncertain_band_goes_to_the_llm_and_both_votes_count(tmp_path: Path)
     assert (result.stats.settled, result.stats.judged) == (0, 2)
     # Equal weights in log-odds: a neutral scorer halves the LLM's log-odds, so its 0.9 becomes 0.75.
     assert [f.confidence for f in result.findings] == [pytest.approx(0.75)] * 2
-    assert all(f.reason == "judge:fixed" for f in result.findings)
+    assert all(f.stage == "judge:fixed" for f in result.findings)
 
 
 def test_llm_down_leaves_the_scorers_word(tmp_path: Path) -> None:
     warnings: list[str] = []
     config = constant_scorer(tmp_path, 0.6)
     result = scan_units([PASSWORDS], config, DownJudge(0.5), warn=warnings.append)
-    assert [f.reason for f in result.findings] == ["scorer", "scorer"]
+    assert [f.stage for f in result.findings] == ["scorer", "scorer"]
     assert len(warnings) == 1 and "falling back to the cheap scorer" in warnings[0]
 
 

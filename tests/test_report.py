@@ -14,7 +14,7 @@ import pytest
 from secretscan import __version__
 from secretscan.errors import ConfigError
 from secretscan.report import FINGERPRINT_KEY, render
-from secretscan.scanner.types import Candidate, Certainty, Finding, ScanResult, ScanStats
+from secretscan.scanner.types import Candidate, Certainty, Evidence, Finding, ScanResult, ScanStats
 
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 # The OASIS SARIF 2.1.0 errata01 schema, byte for byte (see docs/output.md for its provenance).
@@ -51,8 +51,9 @@ def make_finding(
     rule: str = "aws-access-key-id",
     category: str = "cloud",
     confidence: float = 0.97,
-    reason: str = "judge:llama-cpp",
+    stage: str = "judge:llama-cpp",
     commit: str | None = None,
+    evidence: tuple[Evidence, ...] = (),
 ) -> Finding:
     candidate = Candidate(
         path=path,
@@ -68,13 +69,31 @@ def make_finding(
         prior=0.9,
         commit=commit,
     )
-    return Finding(candidate, confidence, reason)
+    return Finding(candidate, confidence, stage, evidence)
+
+
+CERTAIN_EVIDENCE = (
+    Evidence("match", "a github-pat token assigned to `GITHUB_TOKEN`"),
+    Evidence("certain", "its checksum is valid (made-up tokens of this format rarely pass): reported without the model"),
+)
+JUDGED_EVIDENCE = (
+    Evidence("match", "a password assigned to `DB_PASSWORD`"),
+    Evidence("for", "`password` in its name", 0.72),
+    Evidence("for", "random-looking (4.0 bits per character)", 0.31),
+    Evidence("against", "`tests` in the path", -0.4),
+    Evidence("scorer", "scorer P(secret) 0.64, inside its band 0.52-0.77", 0.64),
+    Evidence("llm", "LLM (llama-cpp) P(secret) 0.99", 0.99),
+)
+JUDGED_REASON = (
+    "a password assigned to `DB_PASSWORD`; for: `password` in its name, random-looking (4.0 bits per character); "
+    "against: `tests` in the path; scorer P(secret) 0.64, inside its band 0.52-0.77; LLM (llama-cpp) P(secret) 0.99"
+)
 
 
 def sample_result() -> ScanResult:
     return ScanResult(
         findings=(
-            make_finding(AWS_KEY, confidence=0.123456789, reason="rules"),
+            make_finding(AWS_KEY, confidence=0.123456789, stage="rules"),
             make_finding(
                 GITHUB_TOKEN,
                 path="ci/deploy script.sh",
@@ -83,11 +102,18 @@ def sample_result() -> ScanResult:
                 rule="github-pat",
                 category="vcs",
                 confidence=1.0,
-                reason="certain",
+                stage="certain",
                 commit=COMMIT,
+                evidence=CERTAIN_EVIDENCE,
             ),
             make_finding(
-                DB_PASSWORD, path="deploy.py", line=1, column=15, rule="generic-password", category="password"
+                DB_PASSWORD,
+                path="deploy.py",
+                line=1,
+                column=15,
+                rule="generic-password",
+                category="password",
+                evidence=JUDGED_EVIDENCE,
             ),
         ),
         stats=STATS,
@@ -125,10 +151,15 @@ def test_unknown_format_is_a_config_error() -> None:
 def test_text_has_one_block_per_finding_and_a_summary() -> None:
     lines = render(sample_result(), "text", color=False).splitlines()
     assert lines[0] == "app/settings.py:12:15  aws-access-key-id  (cloud)  confidence 0.12  AK\u2026RL"
+    # A finding built without evidence says its stage.
     assert lines[1] == "    reason: rules"
     assert lines[2] == "ci/deploy script.sh:3:7  github-pat  (vcs)  confidence 1.00  gh\u20260T  [commit abc1234]"
-    assert lines[3] == "    reason: certain"
+    assert lines[3] == (
+        "    reason: a github-pat token assigned to `GITHUB_TOKEN`; its checksum is valid (made-up tokens of this "
+        "format rarely pass): reported without the model"
+    )
     assert lines[4].startswith("deploy.py:1:15  generic-password  (password)  confidence 0.97  h7\u2026zL")
+    assert lines[5] == f"    reason: {JUDGED_REASON}"
     assert lines[6] == (
         "3 findings; 14 files scanned (2 binary skipped); "
         "23 candidates, 15 filtered, 1 suppressed, 2 settled by the scorer, 5 judged, 4 cache hits; 0.84s; "
@@ -182,7 +213,9 @@ def test_json_document_shape() -> None:
         "confidence",
         "secret_masked",
         "fingerprint",
+        "stage",
         "reason",
+        "evidence",
     ]
     assert first == {
         "path": "app/settings.py",
@@ -193,11 +226,19 @@ def test_json_document_shape() -> None:
         "confidence": 0.1235,
         "secret_masked": "AK\u2026" + AWS_KEY[-2:],
         "fingerprint": sample_result().findings[0].fingerprint,
+        "stage": "rules",
         "reason": "rules",
+        "evidence": [],
     }
     # commit only when the finding came from history.
-    assert second["commit"] == COMMIT and list(second)[-2:] == ["commit", "reason"]
+    assert second["commit"] == COMMIT and list(second)[-4:] == ["commit", "stage", "reason", "evidence"]
     assert "commit" not in third
+    assert (third["stage"], third["reason"]) == ("judge:llama-cpp", JUDGED_REASON)
+    assert third["evidence"][:2] == [
+        {"kind": "match", "text": "a password assigned to `DB_PASSWORD`", "value": None},
+        {"kind": "for", "text": "`password` in its name", "value": 0.72},
+    ]
+    assert [e["kind"] for e in third["evidence"]] == ["match", "for", "for", "against", "scorer", "llm"]
 
 
 def test_json_fingerprint_is_the_baseline_identity() -> None:
@@ -261,12 +302,23 @@ def test_sarif_content() -> None:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
     assert token["level"] == "error" and password["level"] == "error"
     assert aws["level"] == "warning"
-    assert token["message"]["text"] == "Hard-coded vcs secret gh\u20260T (rule github-pat, confidence 1.00)"
+    assert token["message"]["text"] == (
+        "Hard-coded vcs secret gh\u20260T (rule github-pat, confidence 1.00). Why: a github-pat token assigned to "
+        "`GITHUB_TOKEN`; its checksum is valid (made-up tokens of this format rarely pass): reported without the model"
+    )
     location = token["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "ci/deploy%20script.sh"
     assert location["region"] == {"startLine": 3, "startColumn": 7, "endColumn": 7 + len(GITHUB_TOKEN)}
     assert token["partialFingerprints"] == {FINGERPRINT_KEY: sample_result().findings[1].fingerprint}
-    assert token["properties"] == {"confidence": 1.0, "category": "vcs", "reason": "certain", "commit": COMMIT}
+    assert token["properties"] == {
+        "confidence": 1.0,
+        "category": "vcs",
+        "stage": "certain",
+        "reason": sample_result().findings[1].reason,
+        "evidence": [asdict(e) for e in CERTAIN_EVIDENCE],
+        "commit": COMMIT,
+    }
+    assert password["message"]["text"].endswith(f". Why: {JUDGED_REASON}")
     assert "commit" not in aws["properties"]
     assert aws["properties"]["confidence"] == 0.1235
     assert run["properties"]["stats"] == asdict(STATS)

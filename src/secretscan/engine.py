@@ -10,11 +10,13 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 from secretscan.config import Config
 from secretscan.errors import BackendUnavailable
+from secretscan.explain import explain
 from secretscan.inference.base import Judge
 from secretscan.inference.scorer import Scorer, load_scorer
 from secretscan.progress import NO_PROGRESS, Progress
@@ -23,7 +25,7 @@ from secretscan.scanner.filters import WEAK_PRIOR, harmless_reason, weak_sign
 from secretscan.scanner.parallel import candidates_per_unit
 from secretscan.scanner.prompt import Prompt, build_prompt
 from secretscan.scanner.suppress import is_allowed_inline
-from secretscan.scanner.types import Candidate, Certainty, Finding, ScanResult, ScanStats, ScanUnit
+from secretscan.scanner.types import Candidate, Certainty, Finding, ScanResult, ScanStats, ScanUnit, Verdict
 
 Warn = Callable[[str], None]
 
@@ -32,11 +34,6 @@ SCORER_OFF = "none"
 # Prompts per call to the judge. A caching judge stores each call's verdicts, so a scan cut short (Ctrl-C) keeps
 # all but the last batch's, and the next run starts from there; the progress bar moves once per batch.
 JUDGE_BATCH = 16
-
-
-def _rules_only(candidates: Sequence[Candidate], threshold: float) -> list[Finding]:
-    """Without a judge the rule's prior is the confidence, held to the same threshold as a judged one."""
-    return [Finding(c, c.prior, "rules") for c in candidates if c.prior >= threshold]
 
 
 def combine(prior: float, judged: float) -> float:
@@ -60,7 +57,7 @@ def scorer_for(config: Config) -> Scorer | None:
     return load_scorer(Path(config.scorer).expanduser()) if config.scorer else load_scorer()
 
 
-def _reason(judged: bool, scorer: Scorer | None, judge: Judge) -> str:
+def _stage(judged: bool, scorer: Scorer | None, judge: Judge) -> str:
     if judged:
         return f"judge:{judge.name}"
     return "rules" if scorer is None else "scorer"
@@ -77,11 +74,21 @@ def _score_in_batches(prompts: Sequence[Prompt], judge: Judge, progress: Progres
     return scores
 
 
+@dataclass(frozen=True)
+class Judged:
+    """What the judge stage made of the uncertain candidates."""
+
+    verdicts: tuple[Verdict, ...]  # one per candidate, in order, whatever its confidence
+    llm_calls: int  # distinct prompts the LLM scored
+    settled: int  # candidates the cheap scorer settled
+    backend: str
+    scorer: Scorer | None  # the cheap scorer that scored them
+
+
 def judge_candidates(
     candidates: Sequence[Candidate], judge: Judge, config: Config, warn: Warn, progress: Progress = NO_PROGRESS
-) -> tuple[list[Finding], int, int, str]:
-    """Score the uncertain candidates. Returns (findings at or above the threshold, LLM calls, candidates the
-    scorer settled, backend name).
+) -> Judged:
+    """Score the uncertain candidates.
 
     The cheap scorer settles the candidates it is sure of; the LLM judges the rest, once per distinct prompt, and
     its P(secret) is folded with the scorer's. Without a scorer the LLM judges every candidate and its P(secret)
@@ -101,19 +108,43 @@ def judge_candidates(
             raise
         warn(f"{exc}; falling back to {'the cheap scorer' if scorer else 'rules only'}")
         scores, unique, backend = {}, [], "none"
-    findings = []
+    verdicts = []
     for i, candidate in enumerate(candidates):
         prompt = prompts.get(i)
-        if prompt is None or prompt not in scores:
+        llm = scores.get(prompt) if prompt is not None else None
+        if llm is None:
             confidence = cheap[i]
         elif scorer is None:
-            confidence = combine(candidate.prior, scores[prompt])
+            confidence = combine(candidate.prior, llm)
         else:
-            confidence = scorer.fold(cheap[i], scores[prompt])
-        if confidence >= config.threshold:
-            findings.append(Finding(candidate, confidence, _reason(prompt in scores, scorer, judge)))
+            confidence = scorer.fold(cheap[i], llm)
+        own = cheap[i] if scorer is not None else None
+        verdicts.append(Verdict(candidate, confidence, _stage(llm is not None, scorer, judge), own, llm))
     settled = len(candidates) - len(to_judge) if scorer is not None else 0
-    return findings, len(unique), settled, backend
+    return Judged(tuple(verdicts), len(unique), settled, backend, scorer)
+
+
+Triage = Literal["suppressed", "certain", "filtered", "uncertain"]
+
+
+def triage(candidate: Candidate, baseline: Baseline) -> tuple[Triage, Candidate]:
+    """Where a candidate goes before any model looks at it; a judgement call goes on with its prior lowered."""
+    if is_allowed_inline(candidate.line_text) or baseline.suppresses(candidate):
+        return "suppressed", candidate
+    if candidate.certainty is Certainty.CERTAIN:
+        return "certain", candidate
+    if harmless_reason(candidate) is not None:
+        return "filtered", candidate
+    if weak_sign(candidate) is not None:
+        return "uncertain", replace(candidate, prior=min(candidate.prior, WEAK_PRIOR))
+    return "uncertain", candidate
+
+
+LineKey = tuple[str | None, str, int]  # (commit, path, line)
+
+
+def line_key(candidate: Candidate) -> LineKey:
+    return candidate.commit, candidate.path, candidate.line
 
 
 def _tally(units: Iterable[ScanUnit], files: set[tuple[str, str | None]]) -> Iterator[ScanUnit]:
@@ -147,30 +178,38 @@ def scan_units(
     suppressed = 0
     certain: list[Candidate] = []
     uncertain: list[Candidate] = []
+    # Every value found on each line, so no finding's reason names any of them (explain.overlaps).
+    values: dict[LineKey, set[str]] = {}
     with progress.files(units) as counted:
         for found in candidates_per_unit(_tally(counted, files), config.rules, workers):
             for candidate in found:
                 all_candidates += 1
-                if is_allowed_inline(candidate.line_text) or baseline.suppresses(candidate):
+                values.setdefault(line_key(candidate), set()).add(candidate.secret)
+                where, candidate = triage(candidate, baseline)
+                if where == "suppressed":
                     suppressed += 1
-                elif candidate.certainty is Certainty.CERTAIN:
+                elif where == "certain":
                     certain.append(candidate)
-                elif harmless_reason(candidate) is not None:
+                elif where == "filtered":
                     filtered += 1
-                elif weak_sign(candidate) is not None:
-                    uncertain.append(replace(candidate, prior=min(candidate.prior, WEAK_PRIOR)))
                 else:
                     uncertain.append(candidate)
 
-    findings = [Finding(c, 1.0, "certain") for c in certain]
-    judged, settled, backend = 0, 0, "none"
+    verdicts = [Verdict(c, 1.0, "certain") for c in certain]
+    judged, settled, backend, scorer = 0, 0, "none", None
     if judge is None:
-        findings += _rules_only(uncertain, config.threshold)
+        verdicts += [Verdict(c, c.prior, "rules") for c in uncertain]
     elif uncertain:
-        judged_findings, judged, settled, backend = judge_candidates(uncertain, judge, config, warn, progress)
-        findings += judged_findings
+        outcome = judge_candidates(uncertain, judge, config, warn, progress)
+        verdicts += outcome.verdicts
+        judged, settled, backend, scorer = outcome.llm_calls, outcome.settled, outcome.backend, outcome.scorer
     else:
         backend = judge.name
+    # Evidence only for what is reported: a tree's thousands of settled candidates cost nothing more.
+    own_rules = {rule.id for rule in config.rules}
+    findings = [
+        explain(v, scorer, values[line_key(v.candidate)], own_rules) for v in verdicts if v.confidence >= config.threshold
+    ]
     findings.sort(key=lambda f: (f.candidate.commit or "", f.candidate.path, f.candidate.line, f.candidate.column))
     skipped = skipped or Counter()
     stats = ScanStats(

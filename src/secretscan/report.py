@@ -87,7 +87,7 @@ def _render_text(result: ScanResult, color: bool, redact: bool) -> str:
         if c.commit:
             parts.append(f"[commit {c.commit[:_SHORT_COMMIT]}]")
         lines.append("  ".join(parts))
-        lines.append(paint(f"    reason: {finding.reason}", _DIM))
+        lines.append(paint(f"    reason: {printable(finding.reason)}", _DIM))
     for warning in result.warnings:
         lines.append(paint(f"warning: {warning}", _YELLOW))
     summary = _summary(result.stats)
@@ -160,8 +160,9 @@ def _finding_json(finding: Finding, redact: bool) -> dict[str, Any]:
     }
     if c.commit:
         row["commit"] = c.commit
-    if finding.reason:
-        row["reason"] = finding.reason
+    row["stage"] = finding.stage
+    row["reason"] = finding.reason
+    row["evidence"] = [asdict(e) for e in finding.evidence]
     return row
 
 
@@ -219,7 +220,9 @@ def _sarif_result(finding: Finding, rule_index: int, redact: bool) -> dict[str, 
     properties: dict[str, Any] = {
         "confidence": round(finding.confidence, 4),
         "category": c.category,
+        "stage": finding.stage,
         "reason": finding.reason,
+        "evidence": [asdict(e) for e in finding.evidence],
     }
     if c.commit:
         properties["commit"] = c.commit
@@ -229,7 +232,7 @@ def _sarif_result(finding: Finding, rule_index: int, redact: bool) -> dict[str, 
         "level": "error" if finding.confidence >= ERROR_CONFIDENCE else "warning",
         "message": {
             "text": f"Hard-coded {c.category} secret {shown(c, redact)} (rule {c.rule}, confidence "
-            f"{finding.confidence:.2f})"
+            f"{finding.confidence:.2f}). Why: {finding.reason}"
         },
         "locations": [
             {

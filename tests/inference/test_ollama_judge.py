@@ -196,7 +196,7 @@ def test_engine_falls_back_to_rules_when_ollama_is_down(dead_port: int) -> None:
     result = scan_units([ScanUnit("app/settings.py", SETTINGS)], config, judge, warn=warnings.append)
     assert len(warnings) == 1
     assert "is not reachable" in warnings[0] and "falling back to rules only" in warnings[0]
-    assert [(f.candidate.line, f.reason) for f in result.findings] == [(3, "rules")]
+    assert [(f.candidate.line, f.stage) for f in result.findings] == [(3, "rules")]
     assert result.findings[0].confidence == result.findings[0].candidate.prior
     assert result.stats.backend == "none" and result.stats.judged == 0
 
@@ -213,5 +213,5 @@ def test_engine_judges_through_ollama(fake_ollama: FakeOllama) -> None:
     config = Config(backend="ollama", ollama_host=fake_ollama.host, threshold=0.0, cache=False, scorer="none")
     judge = OllamaJudge("secretscan-judge", fake_ollama.host)
     result = scan_units([ScanUnit("app/settings.py", SETTINGS)], config, judge)
-    assert [(f.candidate.line, f.reason) for f in result.findings] == [(3, "judge:ollama")]
+    assert [(f.candidate.line, f.stage) for f in result.findings] == [(3, "judge:ollama")]
     assert result.stats.backend == "ollama" and result.stats.judged == 1

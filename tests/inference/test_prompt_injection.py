@@ -147,4 +147,4 @@ def test_an_injection_never_flips_a_certain_finding(judge: DefaultJudge, injecti
     text = file_text("export GITHUB_TOKEN={secret}{extra}", token, injection, placement)
     result = scan_units([ScanUnit("release.sh", text)], Config(scorer=SCORER_OFF), judge)
     certain = [f for f in result.findings if f.candidate.secret == token]
-    assert len(certain) == 1 and certain[0].confidence == 1.0 and certain[0].reason == "certain"
+    assert len(certain) == 1 and certain[0].confidence == 1.0 and certain[0].stage == "certain"

@@ -1,4 +1,4 @@
-"""One finding as a card of plain text: where, the rule, the confidence, the judge's reason, a few lines around it.
+"""One finding as a card of plain text: where, the rule, the confidence, why it was reported, a few lines around it.
 
 Every secret the scan found is masked wherever it shows up in those lines, not only the one asked about: the
 context of one finding is often the line of the next. Control characters are escaped, so a file can't move the
@@ -54,13 +54,15 @@ def render_card(item: AuditItem, position: int, total: int, hide: tuple[str, ...
             f"({c.category})"]
     if c.commit:
         head.append(f"[commit {c.commit[:_SHORT_COMMIT]}]")
-    status = f"confidence {finding.confidence:.2f}  reason: {finding.reason}"
+    status = f"confidence {finding.confidence:.2f}"
     if item.verdict is not None:
         status += f"  baseline: {item.verdict}"
     first = c.line - len(c.context_before)
     rows = [*c.context_before, c.line_text, *c.context_after]
     width = len(str(first + len(rows)))
-    lines = [style(f"---- {position}/{total} " + "-" * 40, dim=True), "  ".join(head), status]
+    # The reason is built to show no more of any value on its line than the mask (secretscan.explain).
+    why = style(f"why: {printable(finding.reason)}", dim=True)
+    lines = [style(f"---- {position}/{total} " + "-" * 40, dim=True), "  ".join(head), status, why]
     for offset, text in enumerate(rows):
         number = first + offset
         current = number == c.line

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Literal
 
 
 class Certainty(str, Enum):
@@ -77,18 +78,66 @@ class Candidate:
         return sha256_hex(f"{self.secret}\x00{self.rule}\x00{self.path}")
 
 
+# What a piece of evidence is: what matched, why a certain rule is sure, a signal for or against from the cheap
+# scorer's weights (or the rule's prior), and the numbers that decided the confidence.
+EvidenceKind = Literal["match", "certain", "for", "against", "scorer", "llm", "rules"]
+
+
 @dataclass(frozen=True)
-class Finding:
-    """A candidate we report, with the confidence that it is a real secret and why we believe it."""
+class Evidence:
+    """One reason behind a finding, in words that never hold more of a secret than its mask.
+
+    `value`: for a signal ("for", "against"), the log-odds it adds to the cheap scorer's score (or the rule's prior,
+    without a scorer); for "scorer", "llm" and "rules", the P(secret) that stage gave; None for the rest.
+    """
+
+    kind: EvidenceKind
+    text: str
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the judge stage made of one candidate: its confidence and the numbers behind it."""
 
     candidate: Candidate
     confidence: float
-    # "checksum" / "private-key" (certain), "judge:<backend>", "rules" (no judge), "cache" …
-    reason: str
+    # Where the confidence comes from: "certain", "scorer" (the cheap scorer's word), "judge:<backend>" (the LLM's
+    # P(secret), folded with the scorer's or the rule's prior) or "rules" (no judge: the rule's prior).
+    stage: str
+    scorer: float | None = None  # the cheap scorer's P(secret); None without one
+    llm: float | None = None  # the LLM's P(secret); None when it was not asked, or did not answer
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A candidate we report, with the confidence that it is a real secret and the evidence for it."""
+
+    candidate: Candidate
+    confidence: float
+    stage: str  # as in Verdict
+    evidence: tuple[Evidence, ...] = ()
 
     @property
     def fingerprint(self) -> str:
         return self.candidate.fingerprint
+
+    @property
+    def reason(self) -> str:
+        """The evidence as one line: `a password assigned to `DB_PASSWORD`; for: a, b; against: c; LLM …`.
+
+        A finding built without evidence (by hand, in a library caller) says its stage.
+        """
+        if not self.evidence:
+            return self.stage
+        parts: list[str] = []
+        for kind in ("match", "certain", "for", "against", "rules", "scorer", "llm"):
+            texts = [e.text for e in self.evidence if e.kind == kind]
+            if texts and kind in ("for", "against"):
+                parts.append(f"{kind}: {', '.join(texts)}")
+            else:
+                parts.extend(texts)
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True)
