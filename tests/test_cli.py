@@ -194,7 +194,7 @@ def test_console_script_exit_codes_and_no_traceback(tmp_path: Path) -> None:
 def test_help_and_lazy_commands(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--help")
     assert code == 0
-    for command in ("scan", "hook", "install", "baseline", "eval", "audit", "model"):
+    for command in ("scan", "explain", "hook", "install", "baseline", "eval", "audit", "model"):
         assert f"  {command} " in out
     assert run(capsys, "model", "build", "--help")[0] == 0
     assert run(capsys, "--version")[1].strip() == "secretscan, version 0.1.0"

@@ -189,6 +189,27 @@ def scan(paths: tuple[Path, ...], staged: bool, rev_range: str | None, since_las
     return runner.exit_code(result)
 
 
+@cli.command()
+@click.argument("location", metavar="PATH:LINE")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), help=f"Accepted findings (default: {_DEFAULT_BASELINE} if present).")
+@judge_options
+def explain(location: str, **given: Any) -> int:
+    """Show how the scan decides one line: every candidate on it, what each filter said, the cheap scorer's
+    features and weights, its band, the LLM's answer and the confidence against the threshold.
+
+    Values are shown masked; the line itself is not printed. Exit status: 0 shown, 2 error.
+    """
+    from secretscan.trail import explain_line, parse_location, render_trail
+
+    path, line = parse_location(location)
+    options = _options(**given)
+    config = runner.load_settings(options)
+    baseline = runner.load_selected_baseline(options)
+    judge = runner.open_judge(config)
+    runner.emit(render_trail(explain_line(path, line, config, judge, baseline=baseline, warn=runner.warn)))
+    return EXIT_CLEAN
+
+
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}, add_help_option=False)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def hook(args: tuple[str, ...]) -> int:
