@@ -89,6 +89,39 @@ def test_outputs_are_written_and_never_hold_a_secret(
         assert secret not in everything
 
 
+def test_calibration_is_reported_with_its_diagram(
+    tiny_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code, stdout, stderr = run_eval(
+        capsys, "--corpus", str(tiny_corpus), "--mode", "rules", "--mode", "keyword", "--out", str(out)
+    )
+    assert code == 0, stderr
+    assert (out / "reliability.png").read_bytes().startswith(b"\x89PNG")
+    assert str(out / "reliability.png") in stdout
+    rules = mode_report(out, "rules")
+    calibration = rules["calibration"]["labelled-only"]
+    bins = calibration["bins"]
+    assert [(b["low"], b["high"]) for b in bins] == [(i / 10, (i + 1) / 10) for i in range(10)]
+    # Every labelled line the rules scored is in one bin: the 4 secrets and the env lookup never scored.
+    assert sum(b["count"] for b in bins) == calibration["lines"] > 0
+    # ECE is the bins' gaps weighted by their lines (the bins are rounded to 4 digits).
+    gaps = sum(b["count"] * abs(b["positive_rate"] - b["mean_score"]) for b in bins if b["count"])
+    assert calibration["ece"] == pytest.approx(gaps / calibration["lines"], abs=1e-3)
+    # Strict also counts the unlabelled SECRET_KEY line, as a non-secret.
+    assert rules["calibration"]["strict"]["lines"] == calibration["lines"] + 1
+    assert [point["threshold"] for point in rules["sweep"]["labelled-only"]["at"]] == [0.3, 0.5, 0.7, 0.9]
+    at_half = rules["sweep"]["labelled-only"]["at"][1]
+    assert {k: at_half[k] for k in ("tp", "fp", "fn")} == {
+        k: rules["metrics"]["labelled-only"][k] for k in ("tp", "fp", "fn")
+    }
+    assert "calibration" not in mode_report(out, "keyword") or mode_report(out, "keyword")["calibration"] == {}
+    assert f"rules: ECE {calibration['ece']:.3f} (labelled-only, 10 bins, {calibration['lines']} scored lines)" in stdout
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Calibration" in markdown and "![reliability diagram](reliability.png)" in markdown
+    assert "What a threshold buys" in markdown
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [

@@ -8,10 +8,12 @@ from secretscan.eval.metrics import (
     Counts,
     best_point,
     bootstrap_f1_interval,
+    calibration_error,
     count,
     counts_at,
     expected_calibration_error,
     outcomes,
+    reliability,
     sweep,
 )
 
@@ -96,6 +98,18 @@ def test_bootstrap_interval_is_reproducible_and_brackets_the_estimate() -> None:
     # A wider interval for a tenth of the data.
     small_low, small_high = bootstrap_f1_interval(Counts(tp=4, fp=1, fn=2, tn=3))  # type: ignore[misc]
     assert small_high - small_low > high - low
+
+
+def test_reliability_bins_by_hand() -> None:
+    cells = reliability([0.05, 0.95, 0.95, 0.91, 1.0], [False, True, False, True, True])
+    assert len(cells) == 10 and [c.count for c in cells] == [1, 0, 0, 0, 0, 0, 0, 0, 0, 4]
+    first, last = cells[0], cells[-1]
+    assert (first.low, first.high, first.mean_score, first.positive_rate) == (0.0, 0.1, 0.05, 0.0)
+    assert last.mean_score == pytest.approx((0.95 + 0.95 + 0.91 + 1.0) / 4)  # 1.0 falls in the last bin
+    assert last.positive_rate == 0.75
+    assert cells[4].mean_score is None and cells[4].positive_rate is None  # empty: undefined, not 0
+    assert calibration_error(cells) == pytest.approx((0.05 + 4 * abs(0.75 - last.mean_score)) / 5)
+    assert calibration_error(reliability([], [])) is None
 
 
 def test_expected_calibration_error_by_hand() -> None:

@@ -70,8 +70,17 @@ def eval_command(
     from secretscan.eval.judge_eval import load_examples
     from secretscan.eval.modes import parse_mode
     from secretscan.eval.pipeline import check_gate, evaluate_examples, evaluate_modes
-    from secretscan.eval.plot import can_plot, plot_pr_curves
-    from secretscan.eval.report import PLOT_FILE, EvalReport, fmt_rate, funnel_summary, results_table, write_report
+    from secretscan.eval.plot import can_plot, plot_pr_curves, plot_reliability
+    from secretscan.eval.report import (
+        PLOT_FILE,
+        RELIABILITY_FILE,
+        EvalReport,
+        calibration_summary,
+        fmt_rate,
+        funnel_summary,
+        results_table,
+        write_report,
+    )
 
     if corpus_dir is None and examples_path is None:
         raise ConfigError("give --corpus DIR, --examples FILE.jsonl, or both")
@@ -97,11 +106,12 @@ def eval_command(
             gate = check_gate(evals, gate_mode, convention, min_f1)
         except ConfigError as exc:  # still write the report of a long run; then fail
             gate_error = exc
-    plot_written = False
+    plot_written = reliability_written = False
     if evals and not can_plot():
-        warn("matplotlib is not installed (pip install 'secretscan[eval]'): no PR plot")
+        warn("matplotlib is not installed (pip install 'secretscan[eval]'): no PR plot or reliability diagram")
     elif evals:
         plot_written = plot_pr_curves(evals, config.threshold, out / PLOT_FILE)
+        reliability_written = plot_reliability(evals, out / RELIABILITY_FILE)
     report = EvalReport(
         corpus=corpus,
         corpus_label=str(corpus_dir or ""),
@@ -111,16 +121,19 @@ def eval_command(
         judge_eval_detail=judge_detail,
         gate=gate,
         plot_written=plot_written,
+        reliability_written=reliability_written,
     )
     written = write_report(report, out)
     if evals:
-        emit("\n".join([*results_table(evals), *funnel_summary(evals)]))
+        emit("\n".join([*results_table(evals), *funnel_summary(evals), *calibration_summary(evals)]))
     if judge_result is not None:
         emit(
             f"judge-level: accuracy {judge_result.accuracy:.3f}, F1 {fmt_rate(judge_result.counts.f1)}, "
             f"ECE {fmt_rate(judge_result.ece)}, {judge_result.latency_ms['mean']:.0f} ms per candidate"
         )
-    emit(f"wrote {', '.join(str(p) for p in written)}" + (f", {out / PLOT_FILE}" if plot_written else ""))
+    drawn = ((PLOT_FILE, plot_written), (RELIABILITY_FILE, reliability_written))
+    plots = [out / name for name, written_plot in drawn if written_plot]
+    emit(f"wrote {', '.join(str(p) for p in [*written, *plots])}")
     if gate_error is not None:
         raise gate_error
     if gate is not None:

@@ -4,7 +4,7 @@ the threshold sweep for judge modes, and the error records."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from secretscan.eval.corpus import Corpus, LineKey, file_kind
 from secretscan.eval.error_analysis import (
@@ -18,20 +18,26 @@ from secretscan.eval.error_analysis import (
 from secretscan.eval.funnel import Funnel, build_funnel
 from secretscan.eval.masking import likely_value_masked
 from secretscan.eval.metrics import (
+    CalibrationBin,
     Counts,
     Outcome,
     ScoredLine,
     SweepPoint,
     best_point,
     bootstrap_f1_interval,
+    calibration_error,
     count,
+    counts_at,
     outcomes,
+    reliability,
     sweep,
 )
 from secretscan.eval.modes import ModeRun, Prediction
 
 # (name, strict): findings on unlabelled lines are ignored, or count as false positives.
 CONVENTIONS = (("labelled-only", False), ("strict", True))
+# The thresholds whose precision and recall the report gives: what raising the threshold buys.
+REPORTED_THRESHOLDS = (0.3, 0.5, 0.7, 0.9)
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,17 @@ class Metrics:
 class Sweep:
     points: tuple[SweepPoint, ...]  # highest threshold first
     best: SweepPoint | None  # F1-optimal
+    marks: tuple[SweepPoint, ...] = ()  # at REPORTED_THRESHOLDS
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Does the confidence mean what it says? Measured on the lines the scanner gave one (a candidate reached the
+    judge or a certain rule): a line's label against its best finding's confidence."""
+
+    bins: tuple[CalibrationBin, ...]
+    ece: float | None
+    lines: int
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,7 @@ class ModeEval:
     sweeps: dict[str, Sweep]  # by convention; empty unless the scores are judge probabilities
     errors: tuple[ErrorRecord, ...]  # at the applied threshold, strict convention (unlabelled lines included)
     funnel: Funnel | None = None  # where the true lines were lost; our own modes only
+    calibration: dict[str, Calibration] = field(default_factory=dict)  # by convention; like sweeps
 
 
 def metrics_of(values: Iterable[Outcome]) -> Metrics:
@@ -93,6 +111,7 @@ def evaluate(corpus: Corpus, run: ModeRun, threshold: float, tracer: CorpusTrace
     by_category: dict[str, dict[str, Metrics]] = {}
     by_kind: dict[str, dict[str, Metrics]] = {}
     sweeps: dict[str, Sweep] = {}
+    calibration: dict[str, Calibration] = {}
     strict_result: dict[LineKey, Outcome] = {}
     for convention, strict in CONVENTIONS:
         result = outcomes(labels, predicted, strict=strict)
@@ -104,7 +123,9 @@ def evaluate(corpus: Corpus, run: ModeRun, threshold: float, tracer: CorpusTrace
             if strict:
                 lines += [(p.score, None) for key, p in best.items() if key not in labels]
             points = sweep(lines)
-            sweeps[convention] = Sweep(tuple(points), best_point(points))
+            marks = tuple(SweepPoint(t, counts_at(lines, t)) for t in REPORTED_THRESHOLDS)
+            sweeps[convention] = Sweep(tuple(points), best_point(points), marks)
+            calibration[convention] = calibration_of(lines)
         if strict:
             strict_result = result
     tracer = tracer or CorpusTracer(corpus)
@@ -113,7 +134,14 @@ def evaluate(corpus: Corpus, run: ModeRun, threshold: float, tracer: CorpusTrace
     if run.ours and applied is not None:
         certain = {(p.path, p.line) for p in run.predictions if p.certain}
         funnel = build_funnel(corpus.labels, best, certain, applied, tracer)
-    return ModeEval(run, applied, overall, by_category, by_kind, sweeps, errors, funnel)
+    return ModeEval(run, applied, overall, by_category, by_kind, sweeps, errors, funnel, calibration)
+
+
+def calibration_of(lines: Iterable[ScoredLine]) -> Calibration:
+    """The reliability bins and ECE of the scored lines; an unlabelled one (strict convention) is no secret."""
+    scored = [(score, label is True) for score, label in lines if score is not None]
+    cells = reliability([score for score, _ in scored], [label for _, label in scored])
+    return Calibration(tuple(cells), calibration_error(cells), len(scored))
 
 
 def _error_records(

@@ -103,23 +103,57 @@ def bootstrap_f1_interval(
     return float(low), float(high)
 
 
-def expected_calibration_error(scores: Sequence[float], labels: Sequence[bool], bins: int = 10) -> float | None:
-    """ECE of P(secret): the bin-weighted gap between mean predicted probability and the observed positive rate.
+CALIBRATION_BINS = 10
 
-    Equal-width bins over [0, 1]; a score of exactly 1.0 falls in the last bin.
-    """
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    """One bin of a reliability diagram: the scores in [low, high) (the last bin holds 1.0 too)."""
+
+    low: float
+    high: float
+    count: int
+    mean_score: float | None  # None: the bin is empty
+    positive_rate: float | None
+
+
+def reliability(scores: Sequence[float], labels: Sequence[bool], bins: int = CALIBRATION_BINS) -> list[CalibrationBin]:
+    """Equal-width bins over [0, 1]: in each, the mean predicted P(secret) and the share that are secrets. A
+    calibrated score has the two equal in every bin; a score of exactly 1.0 falls in the last bin."""
     if len(scores) != len(labels):
         raise ValueError("scores and labels differ in length")
-    if not scores:
-        return None
-    sums = [[0.0, 0.0, 0] for _ in range(bins)]  # score sum, positive count, items
+    sums = [[0.0, 0, 0] for _ in range(bins)]  # score sum, positive count, items
     for score, label in zip(scores, labels):
         cell = sums[min(int(score * bins), bins - 1)]
         cell[0] += score
-        cell[1] += 1.0 if label else 0.0
+        cell[1] += 1 if label else 0
         cell[2] += 1
-    gap = sum(abs(positives - score_sum) for score_sum, positives, items in sums if items)
-    return gap / len(scores)
+    return [
+        CalibrationBin(
+            low=index / bins,
+            high=(index + 1) / bins,
+            count=int(items),
+            mean_score=score_sum / items if items else None,
+            positive_rate=positives / items if items else None,
+        )
+        for index, (score_sum, positives, items) in enumerate(sums)
+    ]
+
+
+def calibration_error(cells: Sequence[CalibrationBin]) -> float | None:
+    """ECE: the gap between mean score and positive rate, each bin weighted by its share of the items."""
+    total = sum(cell.count for cell in cells)
+    if not total:
+        return None
+    return sum(cell.count * abs(cell.positive_rate - cell.mean_score) for cell in cells
+               if cell.mean_score is not None and cell.positive_rate is not None) / total  # fmt: skip
+
+
+def expected_calibration_error(
+    scores: Sequence[float], labels: Sequence[bool], bins: int = CALIBRATION_BINS
+) -> float | None:
+    """ECE of P(secret) over equal-width bins (see `reliability`)."""
+    return calibration_error(reliability(scores, labels, bins))
 
 
 # (score of the line's best finding or None when nothing was found there, its label or None when unlabelled)

@@ -1,4 +1,5 @@
-"""The eval's outputs: report.json, report.md (tables, the PR plot, the top errors) and errors.jsonl."""
+"""The eval's outputs: report.json, report.md (tables, the PR plot, the reliability diagram, the top errors) and
+errors.jsonl."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 from secretscan import __version__
 from secretscan.eval.corpus import Corpus
 from secretscan.eval.error_analysis import ErrorRecord
-from secretscan.eval.evaluation import CONVENTIONS, Metrics, ModeEval
+from secretscan.eval.evaluation import CONVENTIONS, Calibration, Metrics, ModeEval
 from secretscan.eval.funnel import (
     JUDGED_BELOW,
     NEVER_A_CANDIDATE,
@@ -29,6 +30,7 @@ from secretscan.eval.modes import ModeRun
 from secretscan.eval.pipeline import Gate
 
 PLOT_FILE = "pr_curve.png"
+RELIABILITY_FILE = "reliability.png"
 TOP_ERRORS_PER_KIND = 3
 FUNNEL_CATEGORIES = 15  # the most frequent true categories shown; the rest are summed as "other"
 
@@ -43,6 +45,7 @@ class EvalReport:
     judge_eval_detail: str = ""
     gate: Gate | None = None
     plot_written: bool = False
+    reliability_written: bool = False
 
 
 def _round(value: float | None) -> float | None:
@@ -65,6 +68,23 @@ def _metrics_json(metrics: Metrics) -> dict[str, Any]:
 
 def _point_json(point: SweepPoint | None) -> dict[str, Any] | None:
     return None if point is None else {"threshold": _round(point.threshold), **_counts_json(point.counts)}
+
+
+def _calibration_json(calibration: Calibration) -> dict[str, Any]:
+    return {
+        "ece": _round(calibration.ece),
+        "lines": calibration.lines,
+        "bins": [
+            {
+                "low": cell.low,
+                "high": cell.high,
+                "count": cell.count,
+                "mean_score": _round(cell.mean_score),
+                "positive_rate": _round(cell.positive_rate),
+            }
+            for cell in calibration.bins
+        ],
+    }
 
 
 def _funnel_json(funnel: Funnel) -> dict[str, Any]:
@@ -100,9 +120,14 @@ def _mode_json(evaluation: ModeEval) -> dict[str, Any]:
             for name, groups in evaluation.by_kind.items()
         },
         "sweep": {
-            name: {"best": _point_json(s.best), "points": [_point_json(p) for p in s.points]}
+            name: {
+                "best": _point_json(s.best),
+                "at": [_point_json(p) for p in s.marks],
+                "points": [_point_json(p) for p in s.points],
+            }
             for name, s in evaluation.sweeps.items()
         },
+        "calibration": {name: _calibration_json(c) for name, c in evaluation.calibration.items()},
         "errors_by_kind": dict(Counter(e.kind for e in evaluation.errors).most_common()),
         **funnel,
     }
@@ -139,6 +164,7 @@ def to_json(report: EvalReport) -> dict[str, Any]:
         "conventions": [name for name, _ in CONVENTIONS],
         "modes": [_mode_json(e) for e in report.evals],
         "plot": PLOT_FILE if report.plot_written else None,
+        "reliability_plot": RELIABILITY_FILE if report.reliability_written else None,
         "judge_eval": None
         if report.judge_eval is None
         else _judge_eval_json(report.judge_eval, report.judge_eval_detail),
@@ -248,6 +274,68 @@ def _sweep_rows(evals: Sequence[ModeEval]) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def calibration_summary(evals: Sequence[ModeEval]) -> list[str]:
+    """One line per mode that gives confidences: its ECE on the labelled lines it scored."""
+    return [
+        f"{e.run.mode}: ECE {fmt_rate(calibration.ece)} (labelled-only, {len(calibration.bins)} bins, "
+        f"{calibration.lines} scored lines)"
+        for e in evals
+        if (calibration := e.calibration.get("labelled-only")) is not None
+    ]
+
+
+def _calibration_lines(evals: Sequence[ModeEval], plotted: bool) -> list[str]:
+    measured = [e for e in evals if "labelled-only" in e.calibration]
+    if not measured:
+        return []
+    lines = [
+        "## Calibration",
+        "",
+        (
+            "Does a confidence of 0.8 mean that 8 lines in 10 are secrets? Over the labelled lines each mode gave a "
+            "confidence (a candidate reached the judge or a certain rule; the line's best finding), in equal-width "
+            "bins: the mean confidence, the share that are secrets, and the expected calibration error (ECE: the "
+            "gap between the two, weighted by the bin's lines). Strict counts the scored unlabelled lines as "
+            "non-secrets."
+        ),
+        "",
+    ]
+    rows = [
+        [
+            e.run.mode,
+            fmt_rate(e.calibration["labelled-only"].ece),
+            str(e.calibration["labelled-only"].lines),
+            fmt_rate(e.calibration["strict"].ece) if "strict" in e.calibration else "–",
+        ]
+        for e in measured
+    ]
+    lines += _table(["mode", "ECE", "scored lines", "strict ECE"], rows)
+    lines.append("")
+    if plotted:
+        lines += [f"![reliability diagram]({RELIABILITY_FILE})", ""]
+    bins = measured[0].calibration["labelled-only"].bins
+    header = ["confidence", *(f"{e.run.mode}: mean / secrets (lines)" for e in measured)]
+    rows = []
+    for index, cell in enumerate(bins):
+        row = [f"{cell.low:.1f}-{cell.high:.1f}"]
+        for e in measured:
+            own = e.calibration["labelled-only"].bins[index]
+            row.append(
+                "–" if not own.count else f"{fmt_rate(own.mean_score)} / {fmt_rate(own.positive_rate)} ({own.count})"
+            )
+        rows.append(row)
+    lines += [*_table(header, rows), ""]
+    lines += ["What a threshold buys (labelled-only):", ""]
+    rows = [
+        [e.run.mode, f"{mark.threshold:.1f}", fmt_rate(mark.counts.precision), fmt_rate(mark.counts.recall),
+         fmt_rate(mark.counts.f1)]
+        for e in measured
+        for mark in e.sweeps["labelled-only"].marks
+    ]  # fmt: skip
+    lines += [*_table(["mode", "threshold", "precision", "recall", "F1"], rows), ""]
+    return lines
 
 
 def _error_lines(evaluation: ModeEval) -> list[str]:
@@ -412,6 +500,7 @@ def to_markdown(report: EvalReport) -> str:
             lines.append("")
         if report.plot_written:
             lines += [f"![precision-recall curve]({PLOT_FILE})", ""]
+        lines += _calibration_lines(report.evals, report.reliability_written)
         lines += _funnel_lines(report.evals)
         lines += ["## F1 by category (labelled-only)", "", *_group_table(report.evals, "by_category", "category"), ""]
         lines += ["## F1 by file kind (labelled-only)", "", *_group_table(report.evals, "by_kind", "file kind"), ""]
