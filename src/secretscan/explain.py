@@ -150,7 +150,7 @@ _FAMILY_WORDS: dict[str, Callable[[Candidate, str], str]] = {
     "ext": lambda c, value: f"a {value} file" if value else "a file with no extension",
     "path": lambda c, value: f"`{value}` in the path",
     "name": lambda c, value: "no name before it" if value == "none" else f"`{value}` in its name",
-    "line": lambda c, value: "on a comment line" if value == "comment" else "on a line of code",
+    "line": lambda c, value: "on a comment line" if value == "comment" else "not in a comment",
     "word": lambda c, value: f"`{value}` on the line",
     "length": lambda c, value: f"{len(c.secret)} characters long",
     "entropy": lambda c, value: _entropy_words(c),
