@@ -196,7 +196,8 @@ def scan_units(
                     uncertain.append(candidate)
 
     verdicts = [Verdict(c, 1.0, "certain") for c in certain]
-    judged, settled, backend, scorer = 0, 0, "none", None
+    judged, settled, backend = 0, 0, "none"
+    scorer: Scorer | None = None
     if judge is None:
         verdicts += [Verdict(c, c.prior, "rules") for c in uncertain]
     elif uncertain:

@@ -105,21 +105,25 @@ def explain_line(
     """The trail of every candidate on `line` of the file at `path`, through the scan `config` and `judge` make."""
     found = [c for unit in _line_units(path, line, config) for c in find_candidates(unit, config.rules)]
     protected = {c.secret for c in found}
-    triaged = [(c, *triage(c, baseline)) for c in found]
-    uncertain = [i for i, (_, where, _) in enumerate(triaged) if where == "uncertain"]
+    triaged: list[tuple[Candidate, Triage, Candidate]] = []  # as found, where it goes, as it goes on
+    for candidate in found:
+        where, judged = triage(candidate, baseline)
+        triaged.append((candidate, where, judged))
+    uncertain = {i: judged for i, (_, where, judged) in enumerate(triaged) if where == "uncertain"}
     verdicts: dict[int, Verdict] = {}
-    scorer, backend = None, judge.name if judge is not None else "none"
+    scorer: Scorer | None = None
+    backend = judge.name if judge is not None else "none"
     if judge is None:
-        verdicts = {i: Verdict(triaged[i][2], triaged[i][2].prior, "rules") for i in uncertain}
+        verdicts = {i: Verdict(c, c.prior, "rules") for i, c in uncertain.items()}
     elif uncertain:
-        outcome = judge_candidates([triaged[i][2] for i in uncertain], judge, config, warn)
+        outcome = judge_candidates(list(uncertain.values()), judge, config, warn)
         verdicts = dict(zip(uncertain, outcome.verdicts))
         scorer, backend = outcome.scorer, outcome.backend
     own_rules = {rule.id for rule in config.rules}
     trails = []
     for i, (original, where, judged) in enumerate(triaged):
         verdict = Verdict(judged, 1.0, "certain") if where == "certain" else verdicts.get(i)
-        features = ()
+        features: tuple[Contribution, ...] = ()
         if verdict is not None and verdict.scorer is not None and scorer is not None:
             features = tuple(contributions(judged, scorer, protected))
         reported = verdict is not None and verdict.confidence >= config.threshold
