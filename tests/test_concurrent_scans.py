@@ -27,7 +27,7 @@ from secretscan.api import scan_paths
 from secretscan.config import Config
 from secretscan.engine import JUDGE_BATCH, SCORER_OFF
 from secretscan.inference.cache import CACHE_FILE, verdict_key
-from secretscan.inference.llama_cpp import model_identity
+from secretscan.inference.factory import make_judge
 from secretscan.inference.merge import build_merged_model
 from secretscan.inference.models import embedded_base_model, shipped_adapter
 from secretscan.scanner.prompt import Prompt
@@ -73,9 +73,9 @@ class RecordingJudge:
 
 def verdicts_of(roots: Sequence[Path], monkeypatch: pytest.MonkeyPatch) -> set[bytes]:
     """The cache keys that scans of these trees write with the default judge."""
-    adapter = shipped_adapter()
-    assert adapter is not None
-    judge = RecordingJudge(model_identity(embedded_base_model(), adapter))
+    default = make_judge(Config(cache=False), warn=lambda message: None)
+    assert default is not None
+    judge = RecordingJudge(default.model_id)
     for root in roots:
         monkeypatch.chdir(root)  # the scans name files relative to where they run
         scan_paths(["."], Config(scorer=SCORER_OFF), judge)

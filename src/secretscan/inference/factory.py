@@ -65,8 +65,9 @@ def _llama_cpp_judge(config: Config, warn: Warn) -> Judge:
     if adapter is None:
         return LlamaCppJudge(base)
     from secretscan.inference.default_judge import DefaultJudge
+    from secretscan.inference.head import shipped_head
 
-    return DefaultJudge(base, adapter, warn)
+    return DefaultJudge(base, adapter, warn, shipped_head())
 
 
 def _ollama_judge(config: Config, warn: Warn) -> Judge:

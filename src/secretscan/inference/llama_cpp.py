@@ -29,6 +29,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from secretscan.errors import ModelError
+from secretscan.inference.head import Head
 from secretscan.inference.models import check_gguf, file_identity
 from secretscan.inference.verdict import p_secret
 from secretscan.scanner.prompt import LABEL_SAFE, LABEL_SECRET, Prompt, render_chat
@@ -187,6 +188,7 @@ class LlamaRunner:
         self._adapter: llama_cpp.llama_adapter_lora_p | None = None
         self._batch: llama_cpp.llama_batch | None = None
         self._vocab: llama_cpp.llama_vocab_p | None = None
+        self._n_embd = 0
         # The tokens whose keys and values are in the KV cache now, in order from position 0.
         self._cached: list[int] = []
         check_gguf(model_path, "model")
@@ -250,6 +252,18 @@ class LlamaRunner:
             count = llama.llama_vocab_n_tokens(self._vocab)
             return array.array("f", ctypes.string_at(row, count * ctypes.sizeof(ctypes.c_float)))
 
+    def hidden_state(self) -> array.array[float]:
+        """The last hidden state (after the final norm) of the token that the last `next_token_logits` call ended
+        on: what its logits were computed from. It comes out of the same forward pass, at no extra cost."""
+        with self._lock:
+            if not self._cached:
+                raise ModelError("no prompt evaluated yet: there is no hidden state to read")
+            llama = library()
+            row = llama.llama_get_embeddings_ith(self._ctx, -1)
+            if not row:
+                raise ModelError(f"llama.cpp kept no hidden state for {self.model_path.name}")
+            return array.array("f", ctypes.string_at(row, self._n_embd * ctypes.sizeof(ctypes.c_float)))
+
     def forget(self) -> None:
         """Empty the KV cache, so that the next call evaluates its whole prompt."""
         with self._lock:
@@ -280,6 +294,7 @@ class LlamaRunner:
         self._model = model
         try:
             self._vocab = llama.llama_model_get_vocab(model)
+            self._n_embd = int(llama.llama_model_n_embd(model))
             self._ctx = self._new_context(model)
             if self.lora_path is not None:
                 self._apply_lora(model, self.lora_path)
@@ -301,6 +316,10 @@ class LlamaRunner:
         # the same prompt scored cold (0.419 vs 0.386 on SmolLM2); without it the two are bit-identical.
         params.flash_attn_type = llama.LLAMA_FLASH_ATTN_TYPE_DISABLED
         params.no_perf = True
+        # Keep the last hidden state of each output token beside its logits, for the judge's head (one copy of
+        # n_embd floats per call); without pooling it is the token's own state.
+        params.embeddings = True
+        params.pooling_type = llama.LLAMA_POOLING_TYPE_NONE
         _start_capture()
         ctx = llama.llama_init_from_model(model, params)
         if not ctx:
@@ -373,8 +392,14 @@ def model_identity(model_path: Path, lora_path: Path | None) -> str:
     return "+".join(parts)
 
 
+def with_head(model_id: str, head: Head | None) -> str:
+    """A judge's model_id: a head changes every answer, so it is part of what keys the verdict cache."""
+    return model_id if head is None else f"{model_id}+head:{head.identity}"
+
+
 class LlamaCppJudge:
-    """The `llama-cpp` backend: P(secret) from the `yes` / `no` label logits of a local GGUF model."""
+    """The `llama-cpp` backend: P(secret) from the `yes` / `no` label logits of a local GGUF model, read through
+    the judge's head (inference/head.py) when it has one fitted for this model."""
 
     name = "llama-cpp"
 
@@ -385,15 +410,17 @@ class LlamaCppJudge:
         *,
         n_ctx: int = DEFAULT_N_CTX,
         n_threads: int | None = None,
+        head: Head | None = None,
     ) -> None:
         self.runner = LlamaRunner(model_path, lora_path, n_ctx=n_ctx, n_threads=n_threads)
+        self.head = head
         self._model_id: str | None = None
         self._label_ids: tuple[int, int] | None = None
 
     @property
     def model_id(self) -> str:
         if self._model_id is None:
-            self._model_id = model_identity(self.runner.model_path, self.runner.lora_path)
+            self._model_id = with_head(model_identity(self.runner.model_path, self.runner.lora_path), self.head)
         return self._model_id
 
     def load(self) -> None:
@@ -406,12 +433,20 @@ class LlamaCppJudge:
         self.runner.close()
 
     def score(self, prompts: Sequence[Prompt]) -> list[float]:
+        if self.head is None:
+            return [p for p, _ in self.read(prompts, hidden_states=False)]
+        head = self.head
+        return [head.probability(p, state) for p, state in self.read(prompts, hidden_states=True)]
+
+    def read(self, prompts: Sequence[Prompt], *, hidden_states: bool) -> list[tuple[float, array.array[float]]]:
+        """The LLM's own P(secret) of each prompt (no head), with its last hidden state when asked (else empty)."""
         secret_id, safe_id = self.label_ids()
-        scores = []
+        answers = []
         for prompt in prompts:
             logits = self.runner.next_token_logits(self.prompt_tokens(prompt))
-            scores.append(p_secret(logits[secret_id], logits[safe_id]))
-        return scores
+            state = self.runner.hidden_state() if hidden_states else array.array("f")
+            answers.append((p_secret(logits[secret_id], logits[safe_id]), state))
+        return answers
 
     def label_ids(self) -> tuple[int, int]:
         """Token ids of (LABEL_SECRET, LABEL_SAFE); a ModelError if the model's vocabulary splits either one."""

@@ -71,7 +71,7 @@ def merged_models_dir() -> Path:
     return cache_dir() / "models"
 
 
-def _adapter_hashes(base: Path, adapter: Path) -> tuple[str, str]:
+def adapter_hashes(base: Path, adapter: Path) -> tuple[str, str]:
     """sha256 of (base, adapter): from the adapter's manifest when it has them, else computed."""
     manifest = adapter.with_suffix(".json")
     try:
@@ -86,7 +86,7 @@ def _adapter_hashes(base: Path, adapter: Path) -> tuple[str, str]:
 
 def find_merged_model(base: Path, adapter: Path) -> Path | None:
     """The merged GGUF already built for (base, adapter) in the cache, if any (f16 preferred)."""
-    base_sha, adapter_sha = _adapter_hashes(base, adapter)
+    base_sha, adapter_sha = adapter_hashes(base, adapter)
     folder = merged_models_dir()
     for outtype in MERGED_OUTTYPES:
         path = folder / merged_model_name(base_sha, adapter_sha, outtype)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from secretscan.errors import ModelError
+from secretscan.inference.verdict import logit, sigmoid
 from secretscan.scanner.features import FEATURES, candidate_features
 from secretscan.scanner.types import Candidate
 
@@ -58,7 +59,7 @@ class Scorer:
     def score(self, candidates: Sequence[Candidate]) -> list[float]:
         """P(secret) of each candidate."""
         weights, buckets = self.weights, self.buckets
-        return [_sigmoid(self.bias + sum(weights[i] for i in feature_indices(c, buckets))) for c in candidates]
+        return [sigmoid(self.bias + sum(weights[i] for i in feature_indices(c, buckets))) for c in candidates]
 
     def settles(self, probability: float) -> bool:
         low, high = self.band
@@ -66,17 +67,8 @@ class Scorer:
 
     def fold(self, probability: float, llm_probability: float) -> float:
         """The scorer's and the LLM's P(secret), averaged in log-odds with the LLM weighted by `llm_weight`."""
-        log_odds = (1 - self.llm_weight) * _logit(probability) + self.llm_weight * _logit(llm_probability)
-        return _sigmoid(log_odds)
-
-
-def _sigmoid(x: float) -> float:
-    return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
+        log_odds = (1 - self.llm_weight) * logit(probability) + self.llm_weight * logit(llm_probability)
+        return sigmoid(log_odds)
 
 
 def save_scorer(scorer: Scorer, path: Path) -> None:

@@ -28,3 +28,14 @@ def p_secret_from_answer(answer: str) -> float:
     if word.startswith(LABEL_SAFE):
         return 0.0
     return NO_OPINION
+
+
+def logit(p: float) -> float:
+    """log(p / (1 - p)), with p kept off 0 and 1."""
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def sigmoid(x: float) -> float:
+    """The inverse of `logit`, without overflow at either end."""
+    return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -25,6 +25,10 @@ from secretscan.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ConfigError
 from secretscan.export.cli import export_group
 from secretscan.training.adapter_cli import adapter_group
 from secretscan.training.data.cli import data_group
+
+if TYPE_CHECKING:
+    from secretscan.training.head import HeadRun
+    from secretscan.training.scorer import FitReport, ScorerRow
 
 PROG = "secretscan-train"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -150,9 +154,17 @@ def scorer_group() -> None:
                    "scores their labelled real rows to choose the LLM weight. Repeatable.")
 @click.option("--model", help="GGUF model of the judge for --judge-on (default: the embedded one).")
 @click.option("--lora", help="GGUF LoRA adapter of the judge for --judge-on (default: the shipped one).")
+@click.option("--head-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also fit the judge's head on the shipped model's hidden states of every real row, weigh it "
+                   "(not the LLM's bare yes/no) against the scorer on the --judge-on rows, and write it here (the "
+                   "shipped one: src/secretscan/data/judge-head.json).")
+@click.option("--states", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("data/hidden-states.sqlite3"), show_default=True,
+              help="Cache of the rows' hidden states for --head-out: a refit embeds only rows it lacks.")
 def scorer_fit(rows: tuple[Path, ...], out: Path, unlabelled_weight: float, synthetic_weight: float,
                inverse_regularization: float, folds: int, settle_precision: float, settle_miss_rate: float,
-               llm_weight: float | None, judge_on: tuple[Path, ...], model: str | None, lora: str | None) -> int:
+               llm_weight: float | None, judge_on: tuple[Path, ...], model: str | None, lora: str | None,
+               head_out: Path | None, states: Path) -> int:
     """Fit the scorer on `data build` JSONL rows and write its weights."""
     from secretscan.config import Config
     from secretscan.inference.scorer import save_scorer
@@ -162,18 +174,26 @@ def scorer_fit(rows: tuple[Path, ...], out: Path, unlabelled_weight: float, synt
         raise click.UsageError("give --llm-weight or --judge-on, not both")
     if (model or lora) and not judge_on:
         raise click.UsageError("--model and --lora choose the judge of --judge-on")
+    if head_out and not judge_on:
+        raise click.UsageError("--head-out weighs the head on the --judge-on rows: name them")
+    if head_out and (model or lora):
+        raise click.UsageError("--head-out fits the head of the shipped judge: leave out --model and --lora")
     policy = BandPolicy(settle_precision, settle_miss_rate)
     if llm_weight is not None:
         policy = BandPolicy(settle_precision, settle_miss_rate, llm_weight)
     fitted = read_rows(rows, unlabelled_weight, synthetic_weight)
     held = read_rows(judge_on, unlabelled_weight, synthetic_weight) if judge_on else []
-    llm = None
-    if held:
-        indices = [len(fitted) + i for i in judged_rows(held)]
-        with click.progressbar(length=len(indices), label="judging the held-out rows", show_pos=True,
+    every = fitted + held
+    held_indices = [len(fitted) + i for i in judged_rows(held)]
+    llm = head = None
+    if head_out:
+        head = _fit_head(every, held_indices, folds, states)
+        llm = head.head_on_held
+    elif held:
+        with click.progressbar(length=len(held_indices), label="judging the held-out rows", show_pos=True,
                                file=sys.stderr) as bar:
-            llm = judge_probabilities(fitted + held, indices, Config(model=model, lora=lora, cache=False), bar.update)
-    report = fit_scorer(fitted + held, c=inverse_regularization, folds=folds, policy=policy, llm_probabilities=llm)
+            llm = judge_probabilities(every, held_indices, Config(model=model, lora=lora, cache=False), bar.update)
+    report = fit_scorer(every, c=inverse_regularization, folds=folds, policy=policy, llm_probabilities=llm)
     save_scorer(report.scorer, out)
     low, high = report.scorer.band
     auc = "–" if report.auc is None else f"{report.auc:.3f}"
@@ -187,7 +207,48 @@ def scorer_fit(rows: tuple[Path, ...], out: Path, unlabelled_weight: float, synt
         click.echo(f"LLM weight {report.scorer.llm_weight:.1f}: the cascade's F1 on {report.judged_rows} held-out "
                    f"rows peaks there ({grid})")
     click.echo(f"wrote {out}")
+    if head is not None and head_out is not None:
+        _report_head(head, report, every, held_indices, head_out)
     return EXIT_CLEAN
+
+
+def _fit_head(rows: Sequence[ScorerRow], held_indices: Sequence[int], folds: int, states: Path) -> HeadRun:
+    from secretscan.training.head import HeadRun, fit_head_on_rows
+
+    real = sum(row.real for row in rows)
+    with click.progressbar(length=real, label="hidden states of the real rows", show_pos=True,
+                           file=sys.stderr) as bar:
+        indices, llm_own, fitted, adapter_sha = fit_head_on_rows(rows, folds, states, bar.update)
+    return HeadRun.of(indices, llm_own, fitted, adapter_sha, held_indices)
+
+
+def _report_head(head: HeadRun, report: FitReport, rows: Sequence[ScorerRow], held_indices: Sequence[int],
+                 out: Path) -> None:
+    import numpy as np
+
+    from secretscan.inference.head import head_document
+    from secretscan.training.head import compare_views
+
+    fit = head.fit
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(head_document(fit.weights.tolist(), fit.llm_coef, fit.bias, head.adapter_sha256),
+                   encoding="utf-8")
+    grid = ", ".join(f"{c:g}: {'–' if auc is None else f'{auc:.3f}'}" for c, auc in fit.cv_auc)
+    click.echo(f"head: C = {fit.c:g} by the out-of-fold AUC on the labelled real rows ({grid})")
+    labels = np.array([rows[i].label for i in held_indices])
+    views = compare_views(
+        labels,
+        scorer=report.out_of_fold[list(held_indices)],
+        llm=np.array([head.llm_on_held[i] for i in held_indices]),
+        head=np.array([head.head_on_held[i] for i in held_indices]),
+        band=report.scorer.band,
+    )
+    click.echo(f"on the {len(held_indices)} held-out real rows, out of fold:")
+    for view in views:
+        auc = "" if view.auc is None else f"AUC {view.auc:.3f}, "
+        weight = "" if view.llm_weight is None else f" at weight {view.llm_weight:.1f}"
+        click.echo(f"  {view.view}: {auc}F1 {view.f1:.3f}{weight}")
+    click.echo(f"wrote {out}")
 
 
 cli.add_command(data_group)

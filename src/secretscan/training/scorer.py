@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +157,7 @@ def _fit(matrix: Any, labels: np.ndarray, weights: np.ndarray, c: float) -> tupl
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
 
-def _fold_of(group: str, folds: int) -> int:
+def fold_of(group: str, folds: int) -> int:
     return int.from_bytes(hashlib.sha256(group.encode()).digest()[:4], "big") % folds
 
 
@@ -165,7 +165,7 @@ def out_of_fold(rows: Sequence[ScorerRow], matrix: Any, c: float, folds: int) ->
     """Each row's P(secret) from a model fitted on the other folds (`matrix`: the rows' `feature_matrix`)."""
     labels = np.array([r.label for r in rows])
     weights = np.array([r.weight for r in rows])
-    fold = np.array([_fold_of(r.group, folds) for r in rows])
+    fold = np.array([fold_of(r.group, folds) for r in rows])
     predictions = np.zeros(len(rows))
     for k in range(folds):
         held = fold == k
@@ -195,7 +195,7 @@ def choose_band(
     return (low, max(low, high))
 
 
-def _f1(predicted: np.ndarray, labels: np.ndarray) -> float:
+def f1_at(predicted: np.ndarray, labels: np.ndarray) -> float:
     tp = int((predicted & labels).sum())
     return 2 * tp / max(1, int(predicted.sum()) + int(labels.sum()))
 
@@ -204,7 +204,7 @@ def f1_optimal_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float
     """The threshold on these predictions at which F1 peaks (the scan's threshold is then moved onto it)."""
     best, best_f1 = 0.5, -1.0
     for t in np.arange(0.05, 0.951, 0.01):
-        f1 = _f1(probabilities >= t, labels)
+        f1 = f1_at(probabilities >= t, labels)
         if f1 > best_f1:
             best, best_f1 = float(t), f1
     return best
@@ -228,7 +228,7 @@ def cascade_f1(
     low, high = band
     folded = (1 - llm_weight) * _logits(scorer_probabilities) + llm_weight * _logits(llm_probabilities) >= 0
     inside = (scorer_probabilities >= low) & (scorer_probabilities <= high)
-    return _f1(np.where(inside, folded, scorer_probabilities >= 0.5), labels)
+    return f1_at(np.where(inside, folded, scorer_probabilities >= 0.5), labels)
 
 
 def _shifted(probability: float, shift: float) -> float:
@@ -249,6 +249,8 @@ class FitReport:
     # (LLM weight, F1 of the cascade) on the rows the judge scored, when it scored any.
     fold_f1: tuple[tuple[float, float], ...] = ()
     judged_rows: int = 0
+    # Each row's out-of-fold P(secret), on the shipped scale (the bias moved), as a scan would score it.
+    out_of_fold: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def roc_auc(probabilities: np.ndarray, labels: np.ndarray) -> float | None:
@@ -311,4 +313,5 @@ def fit_scorer(
         settled_accuracy=settled_accuracy,
         fold_f1=fold_f1,
         judged_rows=len(llm_probabilities or {}),
+        out_of_fold=np.array([_shifted(p, shift) for p in predictions]),
     )

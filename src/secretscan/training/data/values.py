@@ -111,7 +111,8 @@ _NAMES = "alice bob carol dave erin frank grace heidi ivan judy mallory oscar pe
 _WEAK = (
     "hunter2 letmein qwerty123 admin123 passw0rd Passw0rd! secret123 s3cr3t root1234 trustno1 iloveyou "
     "abc123456 welcome1 Welcome1! P@ssword1 testpassword SomePassword client server postgres mysqlpass "
-    "rabbitpass devpass123 localdev qa-pass-2023 Admin@123 Qwerty!23 1q2w3e4r Zaq12wsx opensesame"
+    "rabbitpass devpass123 localdev qa-pass-2023 Admin@123 Qwerty!23 1q2w3e4r Zaq12wsx opensesame "
+    "changeme changeit change-me CHANGE_ME"
 ).split()
 
 
@@ -270,11 +271,9 @@ def auth_header(rng: random.Random) -> Value:
 
 # ---- hard negatives --------------------------------------------------------------------------------------
 
+# Slots that say a value must still be filled in. Default credentials (`changeme`, `changeit`) are not among them:
+# they work wherever nobody changed them, and real code's labels count them (docs/data.md, "Labelling policy").
 _PLACEHOLDER_FIXED = (
-    "changeme",
-    "change-me",
-    "CHANGE_ME",
-    "changeit",
     "REPLACE_ME",
     "replace-with-real-value",
     "xxx",
@@ -337,8 +336,9 @@ def placeholder(rng: random.Random, name: str) -> Value:
 
 
 def key_as_value(name: str, rng: random.Random) -> Value:
-    """The key name repeated as its own value (`password: password`): not a secret."""
-    return Value(pick(rng, (name, name.lower(), snake_to_camel(name), snake_to_kebab(name))), False, "key-as-value")
+    """A constant's or a variable's name as its own value (`API_KEY = "API_KEY"`, `apiKey`): not a secret. The
+    lower-case word (`password: 'password'`) is left out: real code's labels count it as a weak credential."""
+    return Value(pick(rng, (name.upper(), snake_to_camel(name))), False, "key-as-value")
 
 
 def reference(env_name: str) -> Value:
@@ -697,7 +697,7 @@ def connection_negative(rng: random.Random, name: str) -> Value:
     style = rng.randrange(4)
     if style == 0:
         text = connection_url(
-            rng, pick(rng, ("<password>", "PASSWORD", "****", "{password}", "%s", "changeme", "<db-pass>"))
+            rng, pick(rng, ("<password>", "PASSWORD", "****", "{password}", "%s", "<db-pass>"))
         )
         return Value(text, False, "placeholder", "conn-template")
     if style == 1:
