@@ -112,12 +112,10 @@ def judge_candidates(
     for i, candidate in enumerate(candidates):
         prompt = prompts.get(i)
         llm = scores.get(prompt) if prompt is not None else None
-        if llm is None:
-            confidence = cheap[i]
-        elif scorer is None:
-            confidence = combine(candidate.prior, llm)
+        if scorer is None:
+            confidence = cheap[i] if llm is None else combine(candidate.prior, llm)
         else:
-            confidence = scorer.fold(cheap[i], llm)
+            confidence = scorer.calibrate(cheap[i] if llm is None else scorer.fold(cheap[i], llm))
         own = cheap[i] if scorer is not None else None
         verdicts.append(Verdict(candidate, confidence, _stage(llm is not None, scorer, judge), own, llm))
     settled = len(candidates) - len(to_judge) if scorer is not None else 0

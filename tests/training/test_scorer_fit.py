@@ -241,3 +241,43 @@ def test_the_cli_refuses_a_weight_it_was_also_asked_to_measure(
     args = [a.format(held=train) for a in extra]
     assert main(["scorer", "fit", str(train), "--out", str(tmp_path / "s.npz"), *args]) == 2
     assert complaint in capsys.readouterr().err
+
+
+def test_calibration_keeps_one_half_and_stretches_each_side_by_its_own_slope() -> None:
+    from secretscan.inference.scorer import calibrated
+
+    assert calibrated(0.5, (3.0, 0.2)) == 0.5
+    assert calibrated(0.8, (3.0, 0.5)) == pytest.approx(1 / (1 + np.exp(-0.5 * np.log(4))))
+    assert calibrated(0.2, (3.0, 0.5)) == pytest.approx(1 / (1 + np.exp(3.0 * np.log(4))))
+    points = [calibrated(p, (1.7, 0.4)) for p in np.linspace(0.01, 0.99, 50)]
+    assert points == sorted(points)
+
+
+def test_calibration_recovers_overconfidence_and_lowers_the_ece_out_of_fold() -> None:
+    """Scores whose log-odds are three times too sure on the right of 0.5 and right on the left."""
+    from secretscan.training.scorer import calibration_cv, fit_calibration
+
+    rng = np.random.default_rng(5)
+    truth = rng.normal(0, 1.5, 6000)
+    labels = rng.random(6000) < 1 / (1 + np.exp(-truth))
+    said = 1 / (1 + np.exp(-np.where(truth > 0, 3 * truth, truth)))
+    below, above = fit_calibration(said, labels)
+    assert below == pytest.approx(1.0, abs=0.15) and above == pytest.approx(1 / 3, abs=0.07)
+    as_is, calibrated_ece = calibration_cv(said, labels, np.arange(6000) % 5)
+    assert as_is is not None and calibrated_ece is not None and calibrated_ece < as_is / 2
+
+
+def test_a_scorer_file_without_calibration_reports_as_it_is_and_a_bad_one_is_refused(tmp_path: Path) -> None:
+    from secretscan.inference.scorer import Scorer
+
+    plain = Scorer([0.5, -0.25], 0.1, (0.2, 0.8), 0.3)
+    save_scorer(plain, tmp_path / "plain.npz")
+    assert load_scorer(tmp_path / "plain.npz").calibrate(0.7) == pytest.approx(0.7)
+    arrays = dict(np.load(tmp_path / "plain.npz"))
+    del arrays["calibration"]
+    np.savez(tmp_path / "older.npz", **arrays)
+    assert load_scorer(tmp_path / "older.npz").calibration == (1.0, 1.0)
+    for slopes in ([0.0, 1.0], [1.0, float("nan")], [1.0]):
+        np.savez(tmp_path / "bad.npz", **{**arrays, "calibration": np.array(slopes)})
+        with pytest.raises(ModelError, match="malformed calibration"):
+            load_scorer(tmp_path / "bad.npz")

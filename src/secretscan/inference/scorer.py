@@ -51,6 +51,9 @@ class Scorer:
     band: tuple[float, float]
     # How the LLM's P(secret) and the scorer's are folded together in the band: weight of the LLM's log-odds.
     llm_weight: float
+    # (below, above): the slopes that stretch the cascade's log-odds on either side of 0 into a calibrated
+    # confidence. 0.5 stays where it is, so the findings at the default threshold don't move; (1, 1) changes nothing.
+    calibration: tuple[float, float] = (1.0, 1.0)
 
     @property
     def buckets(self) -> int:
@@ -70,6 +73,16 @@ class Scorer:
         log_odds = (1 - self.llm_weight) * logit(probability) + self.llm_weight * logit(llm_probability)
         return sigmoid(log_odds)
 
+    def calibrate(self, probability: float) -> float:
+        """The confidence a scan reports for the cascade's P(secret): about that share of such findings are
+        secrets on real code (`scorer fit` measures the slopes there)."""
+        return calibrated(probability, self.calibration)
+
+
+def calibrated(probability: float, slopes: tuple[float, float]) -> float:
+    log_odds = logit(probability)
+    return sigmoid(log_odds * (slopes[0] if log_odds < 0 else slopes[1]))
+
 
 def save_scorer(scorer: Scorer, path: Path) -> None:
     import numpy as np
@@ -82,6 +95,7 @@ def save_scorer(scorer: Scorer, path: Path) -> None:
             bias=np.float64(scorer.bias),
             band=np.array(scorer.band, dtype=np.float64),
             llm_weight=np.float64(scorer.llm_weight),
+            calibration=np.array(scorer.calibration, dtype=np.float64),
             feature_set=np.array(FEATURE_SET),
         )
 
@@ -129,6 +143,8 @@ def load_scorer(path: Path = DEFAULT_SCORER) -> Scorer:
             arrays = {name.removesuffix(".npy"): _read_npy(archive.read(name)) for name in archive.namelist()}
         feature_set, weights = arrays["feature_set"], _floats(arrays, "weights")
         (bias,), band, (llm_weight,) = _floats(arrays, "bias"), _floats(arrays, "band"), _floats(arrays, "llm_weight")
+        # Files written before calibration was fitted report the cascade's P(secret) as it is.
+        calibration = _floats(arrays, "calibration") if "calibration" in arrays else array("d", (1.0, 1.0))
     # What a cut or damaged zip, .npy header or payload raises, from zipfile, zlib, struct, ast and array.
     except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError, SyntaxError, NotImplementedError,
             struct.error, zipfile.BadZipFile, zlib.error) as exc:
@@ -137,4 +153,6 @@ def load_scorer(path: Path = DEFAULT_SCORER) -> Scorer:
         raise ModelError(f"scorer {path}: trained on features {feature_set!r}, this version extracts {FEATURE_SET!r}")
     if not weights or len(band) != 2 or not 0 <= band[0] <= band[1] <= 1 or not 0 <= llm_weight <= 1:
         raise ModelError(f"scorer {path}: malformed weights, band or LLM weight")
-    return Scorer(weights, bias, (band[0], band[1]), llm_weight)
+    if len(calibration) != 2 or not all(0 < slope < 100 for slope in calibration):
+        raise ModelError(f"scorer {path}: malformed calibration")
+    return Scorer(weights, bias, (band[0], band[1]), llm_weight, (calibration[0], calibration[1]))

@@ -185,15 +185,16 @@ def scorer_fit(rows: tuple[Path, ...], out: Path, unlabelled_weight: float, synt
     held = read_rows(judge_on, unlabelled_weight, synthetic_weight) if judge_on else []
     every = fitted + held
     held_indices = [len(fitted) + i for i in judged_rows(held)]
-    llm = head = None
+    llm = head = calibration_rows = None
     if head_out:
         head = _fit_head(every, held_indices, folds, states)
-        llm = head.head_on_held
+        llm, calibration_rows = head.head_on_held, head.head_on_real
     elif held:
         with click.progressbar(length=len(held_indices), label="judging the held-out rows", show_pos=True,
                                file=sys.stderr) as bar:
             llm = judge_probabilities(every, held_indices, Config(model=model, lora=lora, cache=False), bar.update)
-    report = fit_scorer(every, c=inverse_regularization, folds=folds, policy=policy, llm_probabilities=llm)
+    report = fit_scorer(every, c=inverse_regularization, folds=folds, policy=policy, llm_probabilities=llm,
+                        calibration_probabilities=calibration_rows)
     save_scorer(report.scorer, out)
     low, high = report.scorer.band
     auc = "–" if report.auc is None else f"{report.auc:.3f}"
@@ -206,6 +207,10 @@ def scorer_fit(rows: tuple[Path, ...], out: Path, unlabelled_weight: float, synt
         grid = ", ".join(f"{weight:.1f}: {f1:.3f}" for weight, f1 in report.fold_f1)
         click.echo(f"LLM weight {report.scorer.llm_weight:.1f}: the cascade's F1 on {report.judged_rows} held-out "
                    f"rows peaks there ({grid})")
+        below, above = report.scorer.calibration
+        as_is, calibrated = ("–" if e is None else f"{e:.3f}" for e in report.calibration_ece)
+        click.echo(f"calibration: slopes {below:.2f} below 0.5, {above:.2f} above; the cascade's ECE on the "
+                   f"labelled rows the judge scored: {as_is} as it is, {calibrated} calibrated out of fold")
     click.echo(f"wrote {out}")
     if head is not None and head_out is not None:
         _report_head(head, report, every, held_indices, head_out)

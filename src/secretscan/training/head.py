@@ -128,6 +128,7 @@ class HeadRun:
     adapter_sha256: str
     head_on_held: dict[int, float]  # row index: the head's out-of-fold P(secret)
     llm_on_held: dict[int, float]  # row index: the LLM's own P(secret)
+    head_on_real: dict[int, float]  # every real row's index: the head's out-of-fold P(secret)
 
     @classmethod
     def of(
@@ -139,6 +140,7 @@ class HeadRun:
             adapter_sha256,
             {i: float(fit.out_of_fold[position[i]]) for i in held},
             {i: float(llm[position[i]]) for i in held},
+            {i: float(fit.out_of_fold[k]) for k, i in enumerate(indices)},
         )
 
 

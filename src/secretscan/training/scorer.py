@@ -19,7 +19,7 @@ import numpy as np
 
 from secretscan.config import Config
 from secretscan.errors import ConfigError
-from secretscan.inference.scorer import Scorer, feature_indices
+from secretscan.inference.scorer import Scorer, calibrated, feature_indices
 from secretscan.scanner.prompt import Prompt
 from secretscan.scanner.types import Candidate
 
@@ -225,10 +225,56 @@ def cascade_f1(
 ) -> float:
     """F1 at the scan's threshold (0.5) of the cascade as the engine runs it: the scorer's word outside the band,
     `Scorer.fold` inside it. The scorer's probabilities are on the shipped scale (the bias already moved)."""
+    cascade = cascade_probabilities(scorer_probabilities, llm_probabilities, band, llm_weight)
+    return f1_at(cascade >= 0.5, labels)
+
+
+def cascade_probabilities(
+    scorer_probabilities: np.ndarray, llm_probabilities: np.ndarray, band: tuple[float, float], llm_weight: float
+) -> np.ndarray:
+    """The cascade's P(secret) before calibration, as the engine computes it (see `cascade_f1`)."""
     low, high = band
-    folded = (1 - llm_weight) * _logits(scorer_probabilities) + llm_weight * _logits(llm_probabilities) >= 0
+    log_odds = (1 - llm_weight) * _logits(scorer_probabilities) + llm_weight * _logits(llm_probabilities)
     inside = (scorer_probabilities >= low) & (scorer_probabilities <= high)
-    return f1_at(np.where(inside, folded, scorer_probabilities >= 0.5), labels)
+    return np.where(inside, 1 / (1 + np.exp(-log_odds)), scorer_probabilities)
+
+
+# The slopes `fit_calibration` may choose: a log-odds stretched or squeezed at most 20-fold.
+CALIBRATION_SLOPES = (0.05, 20.0)
+
+
+def fit_calibration(probabilities: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """The slopes (below 0.5, above it) of `Scorer.calibrate` that minimise the log loss on these rows: a Platt
+    scaling through the origin on each side, so that 0.5, the threshold the cascade was fitted to, stays put."""
+    from scipy.optimize import minimize_scalar
+
+    log_odds = _logits(probabilities)
+    slopes = []
+    for side in (log_odds < 0, log_odds >= 0):
+        signed = np.where(labels[side], log_odds[side], -log_odds[side])
+        if not side.any():
+            slopes.append(1.0)
+            continue
+        fitted = minimize_scalar(
+            lambda slope: float(np.logaddexp(0, -slope * signed).mean()), bounds=CALIBRATION_SLOPES, method="bounded"
+        )
+        slopes.append(float(fitted.x))
+    return slopes[0], slopes[1]
+
+
+def calibration_cv(
+    probabilities: np.ndarray, labels: np.ndarray, fold: np.ndarray
+) -> tuple[float | None, float | None]:
+    """The ECE (10 bins) of these P(secret) as they are, and calibrated by slopes fitted on the other folds."""
+    from secretscan.eval.metrics import expected_calibration_error
+
+    calibrated_out = np.zeros(len(probabilities))
+    for k in np.unique(fold):
+        held = fold == k
+        slopes = fit_calibration(probabilities[~held], labels[~held])
+        calibrated_out[held] = [calibrated(float(p), slopes) for p in probabilities[held]]
+    as_is = expected_calibration_error(probabilities.tolist(), labels.tolist())
+    return as_is, expected_calibration_error(calibrated_out.tolist(), labels.tolist())
 
 
 def _shifted(probability: float, shift: float) -> float:
@@ -251,6 +297,8 @@ class FitReport:
     judged_rows: int = 0
     # Each row's out-of-fold P(secret), on the shipped scale (the bias moved), as a scan would score it.
     out_of_fold: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # The cascade's ECE on the judged rows, as it is and calibrated out of fold (None: nothing to measure on).
+    calibration_ece: tuple[float | None, float | None] = (None, None)
 
 
 def roc_auc(probabilities: np.ndarray, labels: np.ndarray) -> float | None:
@@ -266,6 +314,7 @@ def fit_scorer(
     folds: int = 5,
     policy: BandPolicy = BandPolicy(),
     llm_probabilities: Mapping[int, float] | None = None,
+    calibration_probabilities: Mapping[int, float] | None = None,
 ) -> FitReport:
     """Cross-validate (AUC, band), then fit on every row.
 
@@ -274,7 +323,10 @@ def fit_scorer(
 
     `llm_probabilities` (row index: the judge's P(secret)) are for rows the judge never trained on. With them,
     the LLM weight is the one of `LLM_WEIGHTS` at which the cascade's F1 on those rows peaks (the first, the
-    lightest, on a tie), not `policy.llm_weight`."""
+    lightest, on a tie), not `policy.llm_weight`. The calibration is then fitted on the cascade's P(secret) of the
+    labelled rows in `calibration_probabilities` (the judge's P(secret) of every row it has one for, out of fold;
+    by default `llm_probabilities`): the more rows, the surer the slopes, and most of a cascade's verdicts are the
+    scorer's, which is out of fold on every row."""
     labels = np.array([r.label for r in rows])
     matrix = feature_matrix((r.candidate for r in rows), buckets)
     predictions = out_of_fold(rows, matrix, c, folds)
@@ -295,6 +347,8 @@ def fit_scorer(
     band = (_shifted(low, shift), _shifted(high, shift))
     fold_f1: tuple[tuple[float, float], ...] = ()
     llm_weight = policy.llm_weight
+    calibration: tuple[float, float] = (1.0, 1.0)
+    calibration_ece: tuple[float | None, float | None] = (None, None)
     if llm_probabilities:
         judged = sorted(llm_probabilities)
         scorer_side = np.array([_shifted(p, shift) for p in predictions[judged]])
@@ -303,8 +357,20 @@ def fit_scorer(
             (weight, cascade_f1(scorer_side, llm_side, labels[judged], band, weight)) for weight in LLM_WEIGHTS
         )
         llm_weight = max(fold_f1, key=lambda pair: pair[1])[0]
+        measured_on = calibration_probabilities or llm_probabilities
+        calibrated_rows = [i for i in sorted(measured_on) if labelled[i]]
+        calibration, calibration_ece = _calibration(
+            cascade_probabilities(
+                np.array([_shifted(p, shift) for p in predictions[calibrated_rows]]),
+                np.array([measured_on[i] for i in calibrated_rows]),
+                band,
+                llm_weight,
+            ),
+            labels[calibrated_rows],
+            np.array([fold_of(rows[i].group, folds) for i in calibrated_rows]),
+        )
     return FitReport(
-        scorer=Scorer(coef.astype(np.float32).tolist(), bias - shift, band, llm_weight),
+        scorer=Scorer(coef.astype(np.float32).tolist(), bias - shift, band, llm_weight, calibration),
         calibrated_from=optimum,
         rows=len(rows),
         positives=int(labels.sum()),
@@ -314,4 +380,16 @@ def fit_scorer(
         fold_f1=fold_f1,
         judged_rows=len(llm_probabilities or {}),
         out_of_fold=np.array([_shifted(p, shift) for p in predictions]),
+        calibration_ece=calibration_ece,
     )
+
+
+def _calibration(
+    cascade: np.ndarray, labels: np.ndarray, fold: np.ndarray
+) -> tuple[tuple[float, float], tuple[float | None, float | None]]:
+    """The calibration slopes to ship, fitted on every judged row where calibrating lowers the ECE out of fold
+    (else none), with that ECE as it is and calibrated."""
+    as_is, calibrated_ece = calibration_cv(cascade, labels, fold)
+    if as_is is None or calibrated_ece is None or calibrated_ece >= as_is:
+        return (1.0, 1.0), (as_is, calibrated_ece)
+    return fit_calibration(cascade, labels), (as_is, calibrated_ece)
