@@ -19,6 +19,7 @@ from secretscan.inference.scorer import Scorer, feature_index
 from secretscan.scanner.features import candidate_features
 from secretscan.scanner.filters import name_before, weak_sign
 from secretscan.scanner.rules import TOKEN_RULES
+from secretscan.scanner.rules.credential_files import CERTAIN_WHY, FILE_RULE_KINDS, NAME_IS_NOT_THE_KEY
 from secretscan.scanner.rules.entropy import shannon_entropy
 from secretscan.scanner.types import Candidate, Evidence, Finding, Verdict
 
@@ -44,9 +45,9 @@ _KINDS = {
     "gcp-service-account-key": "a GCP service-account private key",
     "secret-parameter": "a secret URL or form parameter",
     "jwk-private-member": "a private member of a JSON Web Key",
-}
+} | FILE_RULE_KINDS
 # The name before these values is not what holds them: the URL's user, the auth scheme (`Basic`).
-_NAME_IS_NOT_THE_KEY = frozenset({"url-credentials", "http-auth-header"})
+_NAME_IS_NOT_THE_KEY = frozenset({"url-credentials", "http-auth-header"}) | NAME_IS_NOT_THE_KEY
 _CHECKSUM_RULES = frozenset(rule.id for rule in TOKEN_RULES if rule.checksum is not None)
 
 _WEAK_SIGNS = {
@@ -95,11 +96,14 @@ def match_evidence(candidate: Candidate, protected: Collection[str]) -> Evidence
 
 
 def certain_evidence(candidate: Candidate, own_rules: Collection[str]) -> Evidence:
-    """Why a certain rule needs no model: what the candidate stage checked (rules/base.py, rules/private_keys.py)."""
+    """Why a certain rule needs no model: what the candidate stage checked (rules/base.py, rules/private_keys.py,
+    rules/credential_files.py)."""
     if candidate.rule in own_rules:
         why = f"your rule `{candidate.rule}` is set to certain"
     elif candidate.rule in _CHECKSUM_RULES:
         why = "its checksum is valid (made-up tokens of this format rarely pass)"
+    elif candidate.rule in CERTAIN_WHY:
+        why = CERTAIN_WHY[candidate.rule]
     else:
         why = "the block's body decodes to a real key"
     return Evidence("certain", f"{why}: reported without the model")

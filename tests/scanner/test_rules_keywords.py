@@ -182,8 +182,9 @@ POSITIVES = [
     ("README.md", "- Wi-Fi password: `Violet-Guest-2025`", "Violet-Guest-2025", "generic-password"),
     ("seed.sql", "CREATE USER app WITH PASSWORD 'sql-pw-1';", "sql-pw-1", "generic-password"),
     ("seed.sql", "ALTER USER app IDENTIFIED BY 'sql-pw-2';", "sql-pw-2", "generic-password"),
-    (".pgpass", "db.internal:5432:app:app:pg-pw-1", "pg-pw-1", "generic-password"),
-    ("netrc", "machine ci.internal login ci password netrc-pw-1", "netrc-pw-1", "generic-password"),
+    # The credential-file layer (rules/credential_files.py) names these by their file's format.
+    (".pgpass", "db.internal:5432:app:app:pg-pw-1", "pg-pw-1", "pgpass-password"),
+    ("netrc", "machine ci.internal login ci password netrc-pw-1", "netrc-pw-1", "netrc-password"),
     ("redis.conf", "requirepass redis-pw-1", "redis-pw-1", "generic-password"),
     (".npmrc", "//registry.npmjs.org/:_authToken=npmrc-tok-1", "npmrc-tok-1", "generic-secret"),
     ("nb.ipynb", '    "ftp_password = \\"P@ssword1\\"\\n",', "P@ssword1", "generic-password"),

@@ -14,6 +14,7 @@ from itertools import accumulate
 from secretscan.config import ExtraRule
 from secretscan.scanner.rules import TOKEN_RULES, Hit, RuleSet, Specificity
 from secretscan.scanner.rules.connection import find_connection_string_hits, find_url_credential_hits
+from secretscan.scanner.rules.credential_files import find_credential_file_hits
 from secretscan.scanner.rules.entropy import find_entropy_hits
 from secretscan.scanner.rules.identifiers import find_identifier_hits, find_jwk_hits
 from secretscan.scanner.rules.keywords import MAX_LINE_CHARS, find_keyword_hits
@@ -54,6 +55,7 @@ def find_hits(text: str, path: str, rules: Sequence[ExtraRule] = ()) -> list[Hit
     return [
         *_extra_rule_hits(rules, text),
         *_TOKEN_RULES.find(text, lowered),
+        *find_credential_file_hits(text, lowered, path),
         *find_private_key_hits(text, lowered),
         *find_jwk_hits(text),
         *find_url_credential_hits(text, lowered),

@@ -6,6 +6,7 @@ Rule ids are stable: they are shown to users, stored in baselines and fingerprin
 from __future__ import annotations
 
 from secretscan.scanner.rules.base import Hit, RuleSet, Specificity, TokenRule
+from secretscan.scanner.rules.credential_files import FILE_RULE_CATEGORIES
 from secretscan.scanner.rules.tokens import TOKEN_RULES
 
 # Rules that are not a single token format: (id, category).
@@ -21,7 +22,9 @@ GENERIC_RULES: tuple[tuple[str, str], ...] = (
     ("high-entropy-string", "entropy"),
 )
 
-RULE_CATEGORIES: dict[str, str] = {rule.id: rule.category for rule in TOKEN_RULES} | dict(GENERIC_RULES)
+RULE_CATEGORIES: dict[str, str] = (
+    {rule.id: rule.category for rule in TOKEN_RULES} | dict(GENERIC_RULES) | FILE_RULE_CATEGORIES
+)
 RULE_IDS: tuple[str, ...] = tuple(RULE_CATEGORIES)
 
 __all__ = [
