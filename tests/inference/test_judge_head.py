@@ -17,9 +17,9 @@ from secretscan.config import Config
 from secretscan.errors import ModelError
 from secretscan.inference.default_judge import DefaultJudge
 from secretscan.inference.factory import make_judge
-from secretscan.inference.head import Head, head_document, load_head, shipped_head
+from secretscan.inference.head import Head, head_document, load_head
 from secretscan.inference.llama_cpp import LlamaCppJudge
-from secretscan.inference.models import adapter_hashes, embedded_base_model, shipped_adapter
+from secretscan.inference.models import adapter_hashes, embedded_base_model, shipped_adapter, shipped_head
 from secretscan.scanner.prompt import render_chat
 
 HIDDEN_SIZE = 576  # SmolLM2-135M

