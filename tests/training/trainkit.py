@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 PROFILES = REPO / "configs" / "train"
 TINY_PROFILE = PROFILES / "cpu-tiny.yaml"
 
-_PLACEHOLDERS = ("changeme", "${API_TOKEN}", "<your-token-here>", "xxxxxxxxxxxxxxxx", "os.environ['API_KEY']",
+_PLACEHOLDERS = ("REPLACE_ME", "${API_TOKEN}", "<your-token-here>", "xxxxxxxxxxxxxxxx", "os.environ['API_KEY']",
                  "example-key-123", "TODO", "process.env.SECRET")
 
 
