@@ -109,22 +109,6 @@ def test_the_cli_fits_the_head_on_the_shipped_models_states_and_prints_the_cv_ta
     assert main(args) == 0 and states.stat().st_mtime_ns == modified
 
 
-@pytest.mark.parametrize(
-    ("extra", "complaint"),
-    [
-        (["--head-out", "h.json"], "--head-out weighs the head on the --judge-on rows: name them"),
-        (["--head-out", "h.json", "--judge-on", "{rows}", "--lora", "a.gguf"], "leave out --model and --lora"),
-    ],
-)
-def test_the_cli_refuses_a_head_it_cannot_weigh(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], complaint: str
-) -> None:
-    rows = write_rows(tmp_path / "train.jsonl", population(6, 10))
-    args = [a.format(rows=rows) for a in extra]
-    assert main(["scorer", "fit", str(rows), "--out", str(tmp_path / "s.npz"), *args]) == 2
-    assert complaint in capsys.readouterr().err
-
-
 def test_a_head_needs_real_rows(tmp_path: Path) -> None:
     from secretscan.training.head import fit_head_on_rows
     from secretscan.training.scorer import read_rows

@@ -232,6 +232,8 @@ def test_the_cli_measures_the_llm_weight_with_the_real_judge(
     [
         (["--judge-on", "{held}", "--llm-weight", "0.5"], "give --llm-weight or --judge-on, not both"),
         (["--lora", "adapter.gguf"], "--model and --lora choose the judge of --judge-on"),
+        (["--head-out", "h.json"], "--head-out weighs the head on the --judge-on rows: name them"),
+        (["--head-out", "h.json", "--judge-on", "{held}", "--lora", "a.gguf"], "leave out --model and --lora"),
     ],
 )
 def test_the_cli_refuses_a_weight_it_was_also_asked_to_measure(
