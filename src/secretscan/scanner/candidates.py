@@ -1,7 +1,8 @@
 """find_candidates(unit) -> every possible secret in a unit, with its line, column and context.
 
 Each detector scans the whole text once (no line-by-rule loop); offsets become lines only for the few hits,
-by bisecting the line starts. Rules whose keywords don't occur in the text never run.
+by bisecting the line starts. One pass over the lowercased text finds every literal anchor first (`anchors.py`):
+token rules whose keywords don't occur never run, and the keyword detector parses only the lines with a stem.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add
 
 from secretscan.config import ExtraRule
 from secretscan.scanner.rules import TOKEN_RULES, Hit, RuleSet, Specificity
+from secretscan.scanner.rules.anchors import anchor_scanner
 from secretscan.scanner.rules.connection import find_connection_string_hits, find_url_credential_hits
 from secretscan.scanner.rules.credential_files import find_credential_file_hits
 from secretscan.scanner.rules.entropy import find_entropy_hits
@@ -20,12 +23,14 @@ from secretscan.scanner.rules.identifiers import find_identifier_hits, find_jwk_
 from secretscan.scanner.rules.keywords import MAX_LINE_CHARS, find_keyword_hits
 from secretscan.scanner.rules.parameters import find_parameter_hits
 from secretscan.scanner.rules.private_keys import find_private_key_hits
+from secretscan.scanner.rules.tokens import FREQUENT_KEYWORDS
 from secretscan.scanner.types import Candidate, Certainty, ScanUnit
 
 CONTEXT_LINES = 3
 # A user rule that needs the judge still outranks a generic keyword match.
 EXTRA_RULE_PRIOR = 0.8
 _TOKEN_RULES = RuleSet(TOKEN_RULES)
+_ANCHORS = anchor_scanner(_TOKEN_RULES, FREQUENT_KEYWORDS)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -52,15 +57,16 @@ def _extra_rule_hits(rules: Sequence[ExtraRule], text: str) -> list[Hit]:
 def find_hits(text: str, path: str, rules: Sequence[ExtraRule] = ()) -> list[Hit]:
     """Every detector's hits, user rules first, then from the most specific detector to the least."""
     lowered = position_preserving_lower(text)
+    anchors = _ANCHORS.scan(lowered)
     return [
         *_extra_rule_hits(rules, text),
-        *_TOKEN_RULES.find(text, lowered),
+        *_TOKEN_RULES.find(text, lowered, anchors.keywords),
         *find_credential_file_hits(text, lowered, path),
         *find_private_key_hits(text, lowered),
         *find_jwk_hits(text),
         *find_url_credential_hits(text, lowered),
         *find_connection_string_hits(text, lowered),
-        *find_keyword_hits(text, lowered, path),
+        *find_keyword_hits(text, lowered, path, anchors.stems),
         *find_parameter_hits(text),
         *find_identifier_hits(text),
         *find_entropy_hits(text),
@@ -88,7 +94,8 @@ class _Lines:
 
     def __init__(self, text: str) -> None:
         self.lines = text.split("\n")
-        self.starts = list(accumulate((len(line) + 1 for line in self.lines), initial=0))
+        # Each line's length plus its newline, summed; mapped in C, not by a generator (a text may have 100k lines).
+        self.starts = list(accumulate(map(add, map(len, self.lines), repeat(1)), initial=0))
 
     def index(self, offset: int) -> int:
         return bisect_right(self.starts, offset) - 1

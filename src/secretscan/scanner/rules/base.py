@@ -55,6 +55,29 @@ def matches_in_lines(pattern: re.Pattern[str], text: str, marker: re.Pattern[str
         yield from pattern.finditer(text, line_start, position)
 
 
+def matches_on_marked_lines(
+    pattern: re.Pattern[str], text: str, lowered: str, marker: str
+) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)`, run only over the lines whose `lowered` form holds `marker`: for a pattern whose
+    matches never cross a line and hold the marker on their line (see `TokenRule.line_marker`)."""
+    position = 0
+    while (found := lowered.find(marker, position)) != -1:
+        line_start = text.rfind("\n", 0, found) + 1
+        line_end = text.find("\n", found)
+        position = len(text) if line_end == -1 else line_end
+        yield from pattern.finditer(text, line_start, position)
+
+
+# The characters other than ASCII letters that a case-insensitive regex takes for one (İ ı: i, ſ: s, K: k). Their
+# lowercase form is not that letter, so a lowercased text may hide a match of `(?i:secret)` from a marker.
+_FOLDS_TO_ASCII = "\u0130\u0131\u017f\u212a"
+
+
+def folds_to_ascii(text: str) -> bool:
+    # Four substring searches: faster than a regex's character class over a long text.
+    return not text.isascii() and any(char in text for char in _FOLDS_TO_ASCII)
+
+
 def _word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
@@ -93,19 +116,34 @@ class TokenRule:
     # \b, which would stop the regex engine from jumping straight to the literal prefix.
     word_start: bool = True
     flags: int = 0
+    # For a regex that the engine tries at every position (no literal prefix: `(?i:…)`, a character class first),
+    # a literal that the line of every match holds, lowercased (mailchimp's `-us`): the regex then runs only on the
+    # lines that hold it. Its matches must never cross a line.
+    line_marker: str = ""
 
     def __post_init__(self) -> None:
-        if any(k != k.lower() for k in self.keywords):
-            raise ValueError(f"rule {self.id}: keywords must be lowercase")
+        if any(k != k.lower() for k in (*self.keywords, self.line_marker)):
+            raise ValueError(f"rule {self.id}: keywords and the line marker must be lowercase")
+        if "\n" in self.line_marker:
+            raise ValueError(f"rule {self.id}: a line marker is on one line")
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
         # Compiled on first use: a commit hook that sees a few files needs a few of the hundred rules.
         return re.compile(self.regex, self.flags)
 
-    def find(self, text: str) -> Iterator[Hit]:
+    def find(self, text: str, lowered: str | None = None) -> Iterator[Hit]:
+        """The rule's hits in `text`. Given `lowered` (its `position_preserving_lower`), a rule with a line marker
+        runs on the marked lines alone, unless the text holds a character that folds to an ASCII letter."""
+        if lowered is not None and self.line_marker and not folds_to_ascii(text):
+            matches = matches_on_marked_lines(self.pattern, text, lowered, self.line_marker)
+        else:
+            matches = self.pattern.finditer(text)
+        return self._hits(text, matches)
+
+    def _hits(self, text: str, matches: Iterator[re.Match[str]]) -> Iterator[Hit]:
         cuts = CUT_GROUP in self.pattern.groupindex
-        for match in self.pattern.finditer(text):
+        for match in matches:
             if cuts and match.group(CUT_GROUP) is not None:
                 continue
             start, end = match.span(self.secret_group)
@@ -149,15 +187,17 @@ def _trie(keywords: Iterable[str]) -> str:
 class RuleSet:
     """Token rules plus the keyword prefilter that decides which of them run on a text.
 
-    Keywords that start a token are found in one regex pass that only stops where a word begins (the engine
-    skips through letters and digits on a character-class test); a match of the trie is the longest keyword
-    at that position, and the shorter ones it starts with are there too. The few keywords that can sit inside
-    a word are checked with `in`.
+    A rule runs on a text when one of its keywords begins a keyword found there: a leading keyword at the start of
+    a word, an inner one anywhere. `keywords_in` finds them with a regex; `anchors.py` finds the same, in one pass
+    for every detector, with Aho-Corasick.
     """
 
     rules: tuple[TokenRule, ...]
-    _leading: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    _inner: frozenset[str] = field(init=False, repr=False, compare=False)
+    leading: frozenset[str] = field(init=False, repr=False, compare=False)
+    inner: frozenset[str] = field(init=False, repr=False, compare=False)
+    # keyword -> the indices of the rules that its presence runs (those with a keyword it begins with).
+    triggers: dict[str, frozenset[int]] = field(init=False, repr=False, compare=False)
+    _keywordless: frozenset[int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         leading: set[str] = set()
@@ -166,20 +206,39 @@ class RuleSet:
             for keyword in rule.keywords:
                 is_inner = not rule.word_start or keyword in rule.inner_keywords or not keyword[0].isalnum()
                 (inner if is_inner else leading).add(keyword)
-        # The lookahead keeps matches zero-width after the delimiter, so overlapping keywords are all seen.
-        object.__setattr__(self, "_leading", re.compile(f"[^a-z0-9_](?=({_trie(leading)}))"))
-        object.__setattr__(self, "_inner", frozenset(inner))
+        triggers = {
+            found: frozenset(i for i, rule in enumerate(self.rules) if any(found.startswith(k) for k in rule.keywords))
+            for found in leading | inner
+        }
+        object.__setattr__(self, "leading", frozenset(leading))
+        object.__setattr__(self, "inner", frozenset(inner))
+        object.__setattr__(self, "triggers", triggers)
+        object.__setattr__(self, "_keywordless", frozenset(i for i, rule in enumerate(self.rules) if not rule.keywords))
+
+    @cached_property
+    def _leading_pattern(self) -> re.Pattern[str]:
+        # Keywords that start a token are found in one regex pass that only stops where a word begins (the engine
+        # skips through letters and digits on a character-class test); a match of the trie is the longest keyword
+        # at that position, and the shorter ones it starts with are there too. The lookahead keeps matches
+        # zero-width after the delimiter, so overlapping keywords are all seen. Compiled on first use: with
+        # pyahocorasick, a scan never needs it.
+        return re.compile(f"[^a-z0-9_](?=({_trie(self.leading)}))")
 
     def keywords_in(self, lowered: str) -> set[str]:
-        found = set(self._leading.findall(lowered))
-        found.update(self._leading.findall("\n" + lowered[:64]))  # a keyword at the very start of the text
-        found.update(keyword for keyword in self._inner if keyword in lowered)
+        found = set(self._leading_pattern.findall(lowered))
+        found.update(self._leading_pattern.findall("\n" + lowered[:64]))  # a keyword at the very start of the text
+        found.update(keyword for keyword in self.inner if keyword in lowered)
         return found
 
-    def find(self, text: str, lowered: str) -> list[Hit]:
-        found = self.keywords_in(lowered)
+    def running(self, keywords: Iterable[str]) -> frozenset[int]:
+        """The indices of the rules that a text holding `keywords` runs (`keywords_in`'s, or all those there)."""
+        return self._keywordless.union(*(self.triggers[keyword] for keyword in keywords))
+
+    def find(self, text: str, lowered: str, keywords: Iterable[str] | None = None) -> list[Hit]:
+        """The hits of the rules that run on `text`, in their order; `keywords` as `keywords_in(lowered)` or an
+        anchor scan found them."""
+        found = self.keywords_in(lowered) if keywords is None else keywords
         hits: list[Hit] = []
-        for rule in self.rules:
-            if not rule.keywords or any(k.startswith(key) for key in rule.keywords for k in found):
-                hits.extend(rule.find(text))
+        for i in sorted(self.running(found)):
+            hits.extend(self.rules[i].find(text, lowered))
         return hits

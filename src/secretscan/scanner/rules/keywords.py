@@ -19,7 +19,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from itertools import pairwise
@@ -38,10 +39,12 @@ _UNQUALIFIED_KEY_PRIOR = 0.45
 # as often a default that works as a word of the docs, so it reaches the judge below the rules-only threshold.
 _DOC_SAMPLE_PRIOR = 0.3
 
-_STEMS = re.compile(
-    r"pass|pwd|pw|secret|token|key|auth|cred|salt|seed|psk|bearer|basic|mysql|mariadb|sshpass|curl|wget"
-    r"|identified|create_user|create_superuser|nonce|totp|hotp|securestring"
+# In this order: the regex takes the first that matches at a place (`pwd` before `pw`), and `anchors.py` does too.
+STEMS: tuple[str, ...] = (
+    *"pass pwd pw secret token key auth cred salt seed psk bearer basic mysql mariadb sshpass curl wget".split(),
+    *"identified create_user create_superuser nonce totp hotp securestring".split(),
 )
+_STEMS = re.compile("|".join(map(re.escape, STEMS)))
 
 
 class FileKind(Enum):
@@ -107,7 +110,8 @@ _ASSIGN_FROM_STEM = re.compile(
 )
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.$@-")
 # ("NAME", "value"): define(), setdefault(), config.set(), getenv(name, default), map.put()…
-_CALL = re.compile(r"(?<=[\w$])\([ \t]*[\"'][#.]?(?P<name>[\w.-]{2,80})[\"'][ \t]*,[ \t]*" + _QUOTED_VALUE)
+# The lookbehind follows the `(`, so that the engine searches for the `(` (a lookbehind first is tried everywhere).
+_CALL = re.compile(r"\((?<=[\w$]\()[ \t]*[\"'][#.]?(?P<name>[\w.-]{2,80})[\"'][ \t]*,[ \t]*" + _QUOTED_VALUE)
 # setPassword("x"), withApiKey("x"), and builders: .appSecret("x"), .password("x"); the literal may be converted on
 # the way in (Java wants passwords as char[]): setPassword("x".toCharArray()), setKey("x".getBytes(UTF_8)).
 # A key may also arrive decoded: setEncryptionKey(Base64.decode("…")), .key(base64Decode("…")).
@@ -119,6 +123,11 @@ _SETTER = re.compile(
 )
 # `new StoredCredential("ops-bot", "…")`, `AccessToken("…")`, `db_password('reporting', '…')`: a constructor or
 # helper named for a credential takes it as its last string argument.
+# A call whose argument is a literal (as `_QUOTED_VALUE` opens: a quote, a backtick, `\"`, after `r`, `b`, `@`…):
+# the lines worth trying the call patterns on, which the engine tries at every character. `Some("…")` and
+# `decode("…")` open a call of their own. The credential call's first argument is a plain string.
+_LITERAL_ARGUMENT = re.compile(r"\([ \t]*(?:[rbuRBU]{1,2}|@)?[\"'`\\]")
+_STRING_ARGUMENT = re.compile(r"\([ \t]*[\"']")
 _CREDENTIAL_CALL = re.compile(
     r"(?P<name>[A-Za-z_][\w]{2,60})\((?:[ \t]*[\"'][^\"'\n]{0,80}[\"'][ \t]*,)*[ \t]*"
     r"(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)')[ \t]*\)"
@@ -187,6 +196,8 @@ _NAME_THEN_VALUE = re.compile(
 
 # A key as an array of bytes: `uint8_t key[16] = {0x5c, 0xe1, …}`, `sessKey := wire.BlockKey{17, 202, …}`.
 _BYTE = r"(?:0[xX][0-9a-fA-F]{1,2}|\d{1,3})"
+# How the list of a byte array opens: the lines worth trying `_BYTE_ARRAY` on, which the engine tries at every name.
+_BYTE_LIST = re.compile(r"[{\[][ \t]*" + _BYTE + r"[ \t]*,")
 _BYTE_ARRAY = re.compile(
     r"(?P<name>[A-Za-z_][\w.]{0,60})(?:\[\w*\])*[ \t]*(?::=|=)[ \t]*(?P<type>[\w.:<>\[\] ]{0,60}?)[{\[][ \t]*"
     r"(?P<bare>(?:" + _BYTE + r"[ \t]*,[ \t]*){15,}" + _BYTE + r")[ \t]*,?[ \t]*[}\]]"
@@ -329,16 +340,17 @@ def _password_hit(start: int, end: int) -> Hit:
     return Hit(start, end, "generic-password", "password", _PRIORS["password"], Specificity.KEYWORD)
 
 
-def _assignment_hits(line: str, lower: str, offset: int, syntax: FileSyntax) -> Iterator[Hit]:
-    """`name op value` where the name contains a stem: parsed from each stem, not from every character."""
+def _assignment_hits(line: str, offset: int, syntax: FileSyntax, stems: Sequence[int]) -> Iterator[Hit]:
+    """`name op value` where the name contains a stem: parsed from each stem (`stems`: where they start in the
+    line), not from every character."""
     name_end = 0
-    for stem in _STEMS.finditer(lower):
-        if stem.start() < name_end:
+    for stem in stems:
+        if stem < name_end:
             continue  # a second stem in a name already parsed ("secret_token")
-        match = _ASSIGN_FROM_STEM.match(line, stem.start())
+        match = _ASSIGN_FROM_STEM.match(line, stem)
         if match is None:
             continue
-        name_start = stem.start()
+        name_start = stem
         while name_start > 0 and line[name_start - 1] in _NAME_CHARS:
             name_start -= 1
         name_end = match.end("name_end")
@@ -372,8 +384,10 @@ def _flag_value_allowed(syntax: FileSyntax, value: str) -> bool:
 def _form_hits(line: str, lower: str, offset: int, syntax: FileSyntax) -> Iterator[Hit]:
     """Calls, setters, XML, command-line flags and Dockerfile `ENV NAME value`."""
     matches: list[re.Match[str]] = []
-    if "(" in line:
-        matches += (*_CALL.finditer(line), *_SETTER.finditer(line), *_CREDENTIAL_CALL.finditer(line))
+    if "(" in line and _LITERAL_ARGUMENT.search(line) is not None:
+        matches += (*_CALL.finditer(line), *_SETTER.finditer(line))
+        if _STRING_ARGUMENT.search(line) is not None:
+            matches += _CREDENTIAL_CALL.finditer(line)
     if "<" in line:
         for pattern in (_XML_ELEMENT, _XML_KEY_VALUE, _XML_KEY_TEXT):
             matches += pattern.finditer(line)
@@ -445,7 +459,7 @@ def _command_line_hits(line: str, lower: str, offset: int) -> Iterator[Hit]:
         for match in _CREATE_USER.finditer(line):
             if (value := _value(match)) is not None:
                 yield _password_hit(offset + value.start, offset + value.end)
-    if "curl" in lower or "wget" in lower or "http" in lower:
+    if ("curl" in lower or "wget" in lower or "http" in lower) and "-u" in line:  # `--user` holds `-u` too
         for match in _USER_COLON_PASSWORD.finditer(line):
             if (value := _value(match)) is None:
                 continue
@@ -482,23 +496,32 @@ def _is_credential(match: re.Match[str], line: str, lower: str) -> bool:
 def _auth_header_hits(line: str, lower: str, offset: int) -> Iterator[Hit]:
     if "bearer" not in lower and "auth" not in lower and "basic" not in lower and "token" not in lower:
         return
+    if "bearer" not in lower and "basic" not in lower and "token" not in lower and "digest" not in lower:
+        return  # "auth" alone: no scheme for `_AUTH_SCHEME` to match
     for match in _AUTH_SCHEME.finditer(line):
         if _is_credential(match, line, lower):
             start, end = match.span("bare")
             yield Hit(offset + start, offset + end, "http-auth-header", "auth", _AUTH_PRIOR, Specificity.KEYWORD)
 
 
-def _stem_lines(lowered: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each line that contains a stem, skipping minified lines."""
-    position = 0
-    while (match := _STEMS.search(lowered, position)) is not None:
-        start = lowered.rfind("\n", 0, match.start()) + 1
-        end = lowered.find("\n", match.end())
+def stem_starts(lowered: str) -> list[int]:
+    """Where the stems that `_STEMS.finditer` finds in `lowered` start (`anchors.py` finds the same in its pass)."""
+    return [match.start() for match in _STEMS.finditer(lowered)]
+
+
+def _stem_lines(lowered: str, stems: Sequence[int]) -> Iterator[tuple[int, int, Sequence[int]]]:
+    """(start, end, where its stems start from the line's start) of each line that holds one of `stems`, skipping
+    minified lines. A stem never holds a newline, so the stems that the regex finds line by line are these."""
+    i = 0
+    while i < len(stems):
+        start = lowered.rfind("\n", 0, stems[i]) + 1
+        end = lowered.find("\n", stems[i])
         if end == -1:
             end = len(lowered)
+        following = bisect_left(stems, end, i + 1)  # the line's stems; one at least, so the loop moves on
         if end - start <= MAX_LINE_CHARS:
-            yield start, end
-        position = end + 1
+            yield start, end, [stem - start for stem in stems[i:following]]
+        i = following
 
 
 def _pgpass_hits(text: str) -> Iterator[Hit]:
@@ -563,19 +586,21 @@ def _yaml_header_list_hits(text: str) -> Iterator[Hit]:
             yield hit
 
 
-def find_keyword_hits(text: str, lowered: str, path: str) -> list[Hit]:
+def find_keyword_hits(text: str, lowered: str, path: str, stems: Sequence[int] | None = None) -> list[Hit]:
+    """Keyword hits in `text`; `stems` are where the stems start in `lowered`, as `stem_starts` gives them (the
+    candidate stage has them from its one pass over the text for every detector's anchors)."""
     syntax, file_name = file_syntax(path), PurePosixPath(path)
     hits: list[Hit] = []
-    for start, end in _stem_lines(lowered):
+    for start, end, line_stems in _stem_lines(lowered, stem_starts(lowered) if stems is None else stems):
         line, lower = text[start:end], lowered[start:end]
         # Header values first: `Authorization: Bearer x` is the token x, not the assignment of "Bearer x".
         hits += _auth_header_hits(line, lower, start)
         line_syntax = _line_syntax(syntax, line)
-        hits += _assignment_hits(line, lower, start, line_syntax)
+        hits += _assignment_hits(line, start, line_syntax, line_stems)
         hits += _form_hits(line, lower, start, line_syntax)
         hits += _command_line_hits(line, lower, start)
         # 16 bytes or more: at least 15 commas (the pattern, tried at every name, is costly on other lines).
-        if ("{" in line or "[" in line) and line.count(",") >= 15:
+        if ("{" in line or "[" in line) and line.count(",") >= 15 and _BYTE_LIST.search(line) is not None:
             hits += _byte_array_hits(line, start)
     if file_name.name.lower() in _PGPASS_NAMES:
         hits += _pgpass_hits(text)

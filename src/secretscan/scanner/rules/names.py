@@ -10,6 +10,7 @@ harmless suffixes follow it (`_PROD`, `_BASE`), and a veto word (the secret's *n
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 SecretKind = Literal["password", "secret"]
@@ -122,6 +123,8 @@ def _word_kind(word: str, previous: str | None) -> SecretKind | Literal["weak"] 
     return "weak" if word in _WEAK_WORDS else None
 
 
+# Code repeats its names (`password`, `api_key`): a scan classifies each once. Bounded, so memory stays small.
+@lru_cache(maxsize=8192)
 def classify_name(name: str) -> SecretKind | None:
     """ "password" or "secret" if `name` says its value is one, else None.
 
@@ -149,6 +152,7 @@ def classify_name(name: str) -> SecretKind | None:
     return kind if all(word in _ALLOWED_SUFFIXES for word in trailing) else None
 
 
+@lru_cache(maxsize=8192)
 def names_a_key(name: str) -> bool:
     """`ingest_key`, `clusterKey`: a key to something, with a qualifier `classify_name` doesn't know."""
     words = name_words(name)

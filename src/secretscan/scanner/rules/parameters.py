@@ -11,9 +11,10 @@ detector (which wants `name = value`) never looks. The name decides, as everywhe
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import unquote
 
-from secretscan.scanner.rules.base import Hit, Specificity, matches_in_lines
+from secretscan.scanner.rules.base import Hit, Specificity
 from secretscan.scanner.rules.names import classify_name
 
 PRIOR = 0.55
@@ -27,11 +28,34 @@ _PARAMETER = re.compile(
     r"(?P<name>[A-Za-z_][\w.\[\]%-]{1,60})=(?P<value>[^&\s\"'`<>#;,)]{6,300})(?P<more>&)?",
     re.MULTILINE,
 )
-# A parameter's `=` and the first characters of its value: the lines worth trying `_PARAMETER` on (most `=` in code
-# have a space after them).
-_EQUALS_VALUE = re.compile(r"=[^&\s\"'`<>#;,)]{6}")
+# Every `=` that two name characters precede and six characters of a value follow: where a parameter's name can
+# end (most `=` in code have a space around them). The lookbehind follows the `=`, so the engine searches for it.
+_EQUALS_VALUE = re.compile(r"=(?<=[\w.\[\]%-]{2}=)(?=[^&\s\"'`<>#;,)]{6})")
+# The characters of a name, read backwards from its `=`, as many as the longest name has.
+_NAME_CHARS_BACKWARDS = re.compile(r"[\w.\[\]%-]{0,61}")
 # Session cookies of web frameworks: the whole signed value is the session.
 _SESSION_COOKIES = frozenset({"connect.sid", "phpsessid", "jsessionid", "sessionid", "_session_id", "laravel_session"})
+
+
+def parameter_matches(text: str) -> Iterator[re.Match[str]]:
+    """`_PARAMETER.finditer(text)`, tried only where a match can start rather than at every character.
+
+    A match's name ends at an `=` that six value characters follow, and it starts where the run of name characters
+    before that `=` starts: what opens a parameter (`?`, a quote, a blank…) is not a name character, so no later
+    start has it before. A run longer than a name (61) leaves a start with a name character before it, which the
+    pattern refuses; so does one inside the previous match, which finditer would not try.
+    """
+    position = 0
+    for equals in _EQUALS_VALUE.finditer(text):
+        end = equals.start()
+        run = _NAME_CHARS_BACKWARDS.match(text[max(0, end - 61) : end][::-1])
+        assert run is not None  # the pattern matches the empty string
+        start = end - run.end()
+        if start < position:
+            continue
+        if (match := _PARAMETER.match(text, start)) is not None:
+            yield match
+            position = match.end()
 
 
 def _secret_parameter(name: str) -> bool:
@@ -49,7 +73,7 @@ def find_parameter_hits(text: str) -> list[Hit]:
     if "=" not in text:
         return []
     hits = []
-    for match in matches_in_lines(_PARAMETER, text, _EQUALS_VALUE):
+    for match in parameter_matches(text):
         name = match.group("name")
         in_query = match.group("query") is not None or match.group("more") is not None
         whole_string = _whole_string(text, match)

@@ -65,6 +65,7 @@ def _rule(
     word_start: bool = True,
     inner_keywords: tuple[str, ...] = (),
     specificity: Specificity = Specificity.TOKEN,
+    line_marker: str = "",
 ) -> TokenRule:
     return TokenRule(
         id=id,
@@ -78,10 +79,13 @@ def _rule(
         word_start=word_start,
         inner_keywords=inner_keywords,
         specificity=specificity,
+        line_marker=line_marker,
     )
 
 
-def _context_rule(id: str, category: str, names: str, value: str, *keywords: str, prior: float = 0.7) -> TokenRule:
+def _context_rule(
+    id: str, category: str, names: str, value: str, *keywords: str, prior: float = 0.7, line_marker: str = ""
+) -> TokenRule:
     return TokenRule(
         id=id,
         category=category,
@@ -90,6 +94,7 @@ def _context_rule(id: str, category: str, names: str, value: str, *keywords: str
         prior=prior,
         secret_group="secret",
         word_start=False,
+        line_marker=line_marker,
     )
 
 
@@ -125,6 +130,9 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         "secret_access",
         "secretaccess",
         prior=0.85,
+        # Both names hold "secret"; `aws` is in many texts, where the case-insensitive regex took a second (of the
+        # token rules' 2.5 s) on realcode train + dev when it ran on the whole text.
+        line_marker="secret",
     ),
     _rule("aws-mws-key", "cloud", rf"amzn\.mws\.{_UUID}", "amzn.mws"),
     _rule("gcp-api-key", "cloud", r"AIza[0-9A-Za-z_-]{35}" + _END, "aiza", prior=0.85),
@@ -335,7 +343,9 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         prior=0.8,
         inner_keywords=("discord",),
     ),
-    _rule("telegram-bot-token", "chat", r"\d{8,10}:AA[A-Za-z0-9_-]{33}" + _END, ":aa", prior=0.85),
+    _rule(
+        "telegram-bot-token", "chat", r"\d{8,10}:AA[A-Za-z0-9_-]{33}" + _END, ":aa", prior=0.85, line_marker=":aa"
+    ),
     _rule(
         "microsoft-teams-webhook",
         "chat",
@@ -370,7 +380,7 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule("sendgrid-api-key", "mail", r"SG\.[\w-]{22}\.[\w-]{43}" + _END, "sg."),
     # Mailgun's private keys are 32 base-36 characters, not hex (its docs' example has letters past f).
     _rule("mailgun-api-key", "mail", r"key-[0-9a-z]{32}" + _END, "key-", prior=0.7),
-    _rule("mailchimp-api-key", "mail", r"[0-9a-f]{32}-us\d{1,2}" + _END, "-us", prior=0.8),
+    _rule("mailchimp-api-key", "mail", r"[0-9a-f]{32}-us\d{1,2}" + _END, "-us", prior=0.8, line_marker="-us"),
     _context_rule("postmark-server-token", "mail", "postmark", _UUID, "postmark"),
     _rule("brevo-api-key", "mail", r"xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16}" + _END, "xkeysib-"),
     # --- package registries ---
@@ -454,3 +464,9 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         validate=jwt_shaped,
     ),
 )
+
+# Keywords that most texts hold: on realcode train + dev (5,084 texts) these gave 573k of the 587k places where a
+# token keyword occurs (nats' `su` alone 120k, at the start of a word in 2,948 texts). `anchors.py` looks for each
+# with a search that stops at its first, rather than listing every place. Any keyword may be listed or not: the
+# rules that run are the same, only the time changes. In the order to try them: the likeliest first.
+FREQUENT_KEYWORDS: tuple[str, ...] = ("su", "so", "sc", "sa", "pat", "sk", "sn", "sx", "a" * 22)
