@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench_hook_and_scan import clean_env, timed, tool
+from bench_hook_and_scan import StandInJudge, clean_env, shared_models, timed, tool
 
 from secretscan.scanner.prompt import Prompt
 
@@ -70,18 +70,6 @@ def warm_page_cache(trees: Sequence[Path]) -> int:
     return count
 
 
-def shared_models() -> Path:
-    """The user's merged-models folder, with the default judge's merged model built in it if it was missing."""
-    from secretscan.inference.merge import build_merged_model
-    from secretscan.inference.models import embedded_base_model, merged_models_dir, shipped_adapter
-
-    adapter = shipped_adapter()
-    if adapter is None:
-        sys.exit("bench: this install ships no judge adapter")
-    build_merged_model(embedded_base_model(), adapter)
-    return merged_models_dir().resolve()
-
-
 def fresh_cache(work: Path, models: Path) -> Path:
     """An empty verdict cache that finds the merged model where the user's cache has it."""
     cache = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
@@ -113,20 +101,6 @@ def run_detect_secrets(targets: list[str], cwd: Path, repeat: int) -> Run:
         times.append(seconds)
         findings = sum(len(found) for found in json.loads(done.stdout)["results"].values())
     return Run(DETECT_SECRETS, statistics.median(times), None, findings)
-
-
-class StandInJudge:
-    """Records the prompts the engine would send to the LLM, and answers each with an even 0.5."""
-
-    name = "stand-in"
-    model_id = "stand-in"
-
-    def __init__(self) -> None:
-        self.prompts: list[Prompt] = []
-
-    def score(self, prompts: Sequence[Prompt]) -> list[float]:
-        self.prompts.extend(prompts)
-        return [0.5] * len(prompts)
 
 
 def llm_prompts(targets: list[str], cwd: Path) -> list[Prompt]:

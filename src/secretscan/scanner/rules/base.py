@@ -202,12 +202,15 @@ class RuleSet:
     def __post_init__(self) -> None:
         leading: set[str] = set()
         inner: set[str] = set()
-        for rule in self.rules:
+        rules_of: dict[str, set[int]] = {}
+        for i, rule in enumerate(self.rules):
             for keyword in rule.keywords:
                 is_inner = not rule.word_start or keyword in rule.inner_keywords or not keyword[0].isalnum()
                 (inner if is_inner else leading).add(keyword)
+                rules_of.setdefault(keyword, set()).add(i)
+        # A keyword found runs the rules of every keyword it begins with (its prefixes that are keywords).
         triggers = {
-            found: frozenset(i for i, rule in enumerate(self.rules) if any(found.startswith(k) for k in rule.keywords))
+            found: frozenset().union(*(rules_of.get(found[:n], ()) for n in range(1, len(found) + 1)))
             for found in leading | inner
         }
         object.__setattr__(self, "leading", frozenset(leading))
