@@ -31,17 +31,25 @@ PROMPTS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def state_judge(smollm2_gguf: Path) -> LlamaCppJudge:
+    """A judge on the embedded model that keeps each call's hidden state."""
+    judge = LlamaCppJudge(smollm2_gguf, hidden_states=True)
+    judge.load()
+    return judge
+
+
 def write_head(path: Path, weights: list[float], llm_coef: float, bias: float, adapter_sha: str) -> Head:
     path.write_text(head_document(weights, llm_coef, bias, adapter_sha), encoding="utf-8")
     return load_head(path)
 
 
-def test_the_hidden_state_is_the_one_the_label_logits_are_read_from(base_judge: LlamaCppJudge) -> None:
+def test_the_hidden_state_is_the_one_the_label_logits_are_read_from(state_judge: LlamaCppJudge) -> None:
     """SmolLM2 ties its output matrix to the token embeddings: the logits are the embedding rows dotted with the
     state. llama.cpp multiplies with quantised activations, so they agree closely, not to the bit."""
     import gguf
 
-    runner = base_judge.runner
+    runner = state_judge.runner
     embeddings = next(t for t in gguf.GGUFReader(str(runner.model_path)).tensors if t.name == "token_embd.weight")
     rows = gguf.quants.dequantize(embeddings.data, embeddings.tensor_type)
     for prompt in PROMPTS[:3]:
@@ -53,23 +61,28 @@ def test_the_hidden_state_is_the_one_the_label_logits_are_read_from(base_judge: 
         assert np.abs(ours - logits).max() < 0.2 * logits.std()
 
 
-def test_a_prompt_read_cold_or_after_another_has_the_same_state(base_judge: LlamaCppJudge) -> None:
+def test_a_prompt_read_cold_or_after_another_has_the_same_state(state_judge: LlamaCppJudge) -> None:
     first, second = PROMPTS[0], PROMPTS[1]
-    base_judge.runner.forget()
-    ((_, cold),) = base_judge.read([first], hidden_states=True)
-    (_, other), (_, warm) = base_judge.read([second, first], hidden_states=True)
+    state_judge.runner.forget()
+    ((_, cold),) = state_judge.read([first], hidden_states=True)
+    (_, other), (_, warm) = state_judge.read([second, first], hidden_states=True)
     assert list(cold) == list(warm) and list(cold) != list(other)
 
 
-def test_a_judge_without_a_head_reads_no_state(base_judge: LlamaCppJudge) -> None:
+def test_keeping_states_changes_no_answer(base_judge: LlamaCppJudge, state_judge: LlamaCppJudge) -> None:
     ((p, state),) = base_judge.read(PROMPTS[:1], hidden_states=False)
     assert len(state) == 0 and base_judge.score(PROMPTS[:1]) == [p]
+    assert state_judge.score(PROMPTS) == base_judge.score(PROMPTS)
 
 
-def test_no_state_before_a_prompt(smollm2_gguf: Path) -> None:
-    judge = LlamaCppJudge(smollm2_gguf, n_threads=1)
+def test_no_state_before_a_prompt_nor_from_a_runner_that_keeps_none(
+    smollm2_gguf: Path, base_judge: LlamaCppJudge
+) -> None:
+    judge = LlamaCppJudge(smollm2_gguf, n_threads=1, hidden_states=True)
     with pytest.raises(ModelError, match="no prompt evaluated yet"):
         judge.runner.hidden_state()
+    with pytest.raises(ModelError, match="keeps no hidden states"):
+        base_judge.read(PROMPTS[:1], hidden_states=True)
 
 
 def test_a_head_is_logistic_regression_on_the_state_and_the_llm_log_odds(tmp_path: Path) -> None:
@@ -85,14 +98,14 @@ def test_a_head_is_logistic_regression_on_the_state_and_the_llm_log_odds(tmp_pat
 
 
 def test_the_judge_answers_through_its_head_and_its_model_id_names_it(
-    smollm2_gguf: Path, base_judge: LlamaCppJudge, tmp_path: Path
+    smollm2_gguf: Path, state_judge: LlamaCppJudge, tmp_path: Path
 ) -> None:
     rng = np.random.default_rng(3)
     head = write_head(tmp_path / "head.json", list(rng.normal(0, 0.05, HIDDEN_SIZE)), 0.7, 0.2, "b" * 64)
     judged = LlamaCppJudge(smollm2_gguf, n_threads=1, head=head)
-    expected = [head.probability(p, state) for p, state in base_judge.read(PROMPTS[:4], hidden_states=True)]
-    assert judged.score(PROMPTS[:4]) == pytest.approx(expected, abs=1e-9)
-    assert judged.model_id == f"{base_judge.model_id}+head:{head.identity}"
+    expected = [head.probability(p, state) for p, state in state_judge.read(PROMPTS[:4], hidden_states=True)]
+    assert judged.score(PROMPTS[:4]) == pytest.approx(expected, abs=1e-6)
+    assert judged.model_id == f"{state_judge.model_id}+head:{head.identity}"
 
 
 @pytest.mark.parametrize(

@@ -94,7 +94,9 @@ def shipped_model_judge() -> tuple[LlamaCppJudge, str]:
     base, adapter = embedded_base_model(), shipped_adapter()
     if adapter is None:
         raise ConfigError("this build ships no judge adapter: there is no hidden state to fit a head on")
-    return DefaultJudge(base, adapter, warn=lambda message: None).backend(), adapter_hashes(base, adapter)[1]
+    runner = DefaultJudge(base, adapter, warn=lambda message: None).backend().runner
+    judge = LlamaCppJudge(runner.model_path, runner.lora_path, hidden_states=True)
+    return judge, adapter_hashes(base, adapter)[1]
 
 
 def fit_head_on_rows(
