@@ -22,11 +22,12 @@ import importlib.util
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from secretscan.errors import ModelError
 from secretscan.inference.head import Head
@@ -378,11 +379,15 @@ class LlamaRunner:
                 batch.logits[i] = 0
             if offset + N_BATCH >= len(tokens):
                 batch.logits[len(chunk) - 1] = 1
-            code = llama.llama_decode(self._ctx, batch)
-            if code != 0:
+            with _interrupts_in_callbacks() as interrupted:
+                code = llama.llama_decode(self._ctx, batch)
+            if interrupted or code != 0:
                 # A failed decode leaves the cache in an unknown state: start from scratch next time.
                 llama.llama_memory_clear(llama.llama_get_memory(self._ctx), True)
                 self._cached = []
+            if interrupted:
+                raise KeyboardInterrupt
+            if code != 0:
                 raise ModelError(f"llama.cpp failed to evaluate a prompt (llama_decode returned {code})")
 
     def _free(self) -> None:
@@ -417,6 +422,40 @@ def model_identity(model_path: Path, lora_path: Path | None) -> str:
 def with_head(model_id: str, head: Head | None) -> str:
     """A judge's model_id: a head changes every answer, so it is part of what keys the verdict cache."""
     return model_id if head is None else f"{model_id}+head:{head.identity}"
+
+
+# A Ctrl-C that lands while llama.cpp runs our eval callback is raised inside the callback, where ctypes can only
+# print it and drop it ("Exception ignored on calling ctypes callback function"). While a decode runs, the hook
+# below keeps it instead, for the decode's caller to raise once llama.cpp returns.
+_decoding = threading.local()
+_hook_lock = threading.Lock()
+_hook_installed = False
+_unraisable_before: Callable[[Any], object] = sys.unraisablehook
+
+
+def _keep_interrupts(unraisable: Any) -> None:
+    kept = getattr(_decoding, "interrupts", None)
+    if kept is not None and isinstance(unraisable.exc_value, KeyboardInterrupt):
+        kept.append(unraisable.exc_value)
+    else:
+        _unraisable_before(unraisable)
+
+
+@contextmanager
+def _interrupts_in_callbacks() -> Iterator[list[BaseException]]:
+    """The KeyboardInterrupts raised in our callbacks during the block (on this thread), kept instead of printed."""
+    global _hook_installed, _unraisable_before
+    with _hook_lock:
+        if not _hook_installed:
+            _unraisable_before = sys.unraisablehook
+            sys.unraisablehook = _keep_interrupts
+            _hook_installed = True
+    kept: list[BaseException] = []
+    _decoding.interrupts = kept
+    try:
+        yield kept
+    finally:
+        _decoding.interrupts = None
 
 
 # The name llama.cpp's graphs give the final norm's output (`cb(cur, "result_norm", -1)` in its model builders).
