@@ -193,6 +193,7 @@ class LlamaRunner:
         self._n_embd = 0
         # With `hidden_states`, llama.cpp's scheduler hands each evaluation's final-norm tensor to `_keep_state`.
         self._state_callback: object = None
+        self._ggml: ctypes.CDLL | None = None
         self._state = b""
         self.hidden_states = hidden_states
         # The tokens whose keys and values are in the KV cache now, in order from position 0.
@@ -277,7 +278,8 @@ class LlamaRunner:
         computed. We want the final norm's output; only the tokens that give logits are in it, the last of them
         is our token. (llama.cpp's own `embeddings` mode would run the output layer on every token instead: 35 ms
         more per candidate on 2 cores.)"""
-        ggml = ggml_base()
+        ggml = self._ggml
+        assert ggml is not None
         if ask:
             return bool(ggml.ggml_get_name(tensor) == _FINAL_NORM)
         size = self._n_embd * ctypes.sizeof(ctypes.c_float)
@@ -341,6 +343,8 @@ class LlamaRunner:
         params.flash_attn_type = llama.LLAMA_FLASH_ATTN_TYPE_DISABLED
         params.no_perf = True
         if self.hidden_states:
+            # Looked up once here: the callback runs for every graph node of every evaluation.
+            self._ggml = ggml_base()
             self._state_callback = llama.ggml_backend_sched_eval_callback(self._keep_state)
             params.cb_eval = self._state_callback
         _start_capture()
