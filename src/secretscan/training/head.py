@@ -16,7 +16,7 @@ import numpy as np
 from secretscan.errors import ConfigError
 from secretscan.inference.llama_cpp import LlamaCppJudge
 from secretscan.training.hidden import embed_prompts
-from secretscan.training.scorer import LLM_WEIGHTS, ScorerRow, cascade_f1, f1_at, fold_of, roc_auc
+from secretscan.training.scorer import LLM_WEIGHTS, ScorerRow, cascade_f1, f1_at, fold_of, log_odds_of, roc_auc
 
 # Inverse L2 strengths tried. The states have 576 dimensions and the folds a few thousand real rows.
 HEAD_CS = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
@@ -32,14 +32,9 @@ class HeadFit:
     cv_auc: tuple[tuple[float, float | None], ...]  # (C, out-of-fold AUC on the measured rows)
 
 
-def _logits(probabilities: np.ndarray) -> np.ndarray:
-    clipped = np.clip(probabilities, 1e-6, 1 - 1e-6)
-    return np.log(clipped / (1 - clipped))
-
-
 def head_features(states: np.ndarray, llm_probabilities: np.ndarray) -> np.ndarray:
     """The head's inputs: the hidden state and, as its last column, the LLM's yes/no log-odds."""
-    return np.hstack([states, _logits(llm_probabilities)[:, None]])
+    return np.hstack([states, log_odds_of(llm_probabilities)[:, None]])
 
 
 def _fit(features: np.ndarray, labels: np.ndarray, weights: np.ndarray, c: float) -> tuple[np.ndarray, float]:

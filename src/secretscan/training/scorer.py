@@ -214,7 +214,7 @@ def f1_optimal_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float
 LLM_WEIGHTS = tuple(round(0.1 * step, 1) for step in range(11))
 
 
-def _logits(probabilities: np.ndarray) -> np.ndarray:
+def log_odds_of(probabilities: np.ndarray) -> np.ndarray:
     clipped = np.clip(probabilities, 1e-6, 1 - 1e-6)
     return np.log(clipped / (1 - clipped))
 
@@ -234,7 +234,7 @@ def cascade_probabilities(
 ) -> np.ndarray:
     """The cascade's P(secret) before calibration, as the engine computes it (see `cascade_f1`)."""
     low, high = band
-    log_odds = (1 - llm_weight) * _logits(scorer_probabilities) + llm_weight * _logits(llm_probabilities)
+    log_odds = (1 - llm_weight) * log_odds_of(scorer_probabilities) + llm_weight * log_odds_of(llm_probabilities)
     inside = (scorer_probabilities >= low) & (scorer_probabilities <= high)
     return np.where(inside, 1 / (1 + np.exp(-log_odds)), scorer_probabilities)
 
@@ -248,7 +248,7 @@ def fit_calibration(probabilities: np.ndarray, labels: np.ndarray) -> tuple[floa
     scaling through the origin on each side, so that 0.5, the threshold the cascade was fitted to, stays put."""
     from scipy.optimize import minimize_scalar
 
-    log_odds = _logits(probabilities)
+    log_odds = log_odds_of(probabilities)
     slopes = []
     for side in (log_odds < 0, log_odds >= 0):
         signed = np.where(labels[side], log_odds[side], -log_odds[side])
