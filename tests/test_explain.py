@@ -11,6 +11,7 @@ import json
 import math
 import random
 import string
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -181,7 +182,8 @@ def test_signals_are_the_strongest_weights_for_and_against() -> None:
     ]  # classes and db are weaker than the top two; line=code is below MIN_SIGNAL
     assert finding.reason == (
         "a password assigned to `DB_PASSWORD`; for: its character sequences, `password` in its name; "
-        f"against: `tests` in the path; scorer P(secret) {p:.2f}, outside its band 0.20-0.80: the LLM was not asked"
+        f"against: `tests` in the path; scorer P(secret) {p:.2f}, outside its band 0.20-0.80: the LLM was not asked; "
+        f"confidence {p:.2f}"
     )
 
 
@@ -234,10 +236,21 @@ def test_what_decided_it_in_each_stage() -> None:
     c = candidate(f'password = "{value}"', value)
     scorer = scorer_with({}, band=(0.2, 0.8))
     in_band = decision_evidence(Verdict(c, 0.7, "judge:llama-cpp", 0.5, 0.9), scorer)
-    assert [e.text for e in in_band] == ["scorer P(secret) 0.50, inside its band 0.20-0.80", "LLM (llama-cpp) P(secret) 0.90"]
-    assert [e.value for e in in_band] == [0.5, 0.9]
+    assert [e.text for e in in_band] == [
+        "scorer P(secret) 0.50, inside its band 0.20-0.80",
+        "LLM (llama-cpp) P(secret) 0.90",
+        f"confidence 0.70 (folded with the LLM's at weight {scorer.llm_weight:.2f})",
+    ]
+    assert [e.value for e in in_band] == [0.5, 0.9, 0.7]
     down = decision_evidence(Verdict(c, 0.5, "scorer", 0.5), scorer)
-    assert [e.text for e in down] == ["scorer P(secret) 0.50, inside its band 0.20-0.80; the LLM did not answer"]
+    assert [e.text for e in down] == [
+        "scorer P(secret) 0.50, inside its band 0.20-0.80; the LLM did not answer",
+        "confidence 0.50",
+    ]
+    calibrated = replace(scorer, calibration=(1.3, 0.6))
+    settled = decision_evidence(Verdict(c, 0.93, "scorer", 0.9), calibrated)
+    assert [e.kind for e in settled] == ["scorer", "confidence"]
+    assert settled[1].text == "confidence 0.93 (calibrated on real code)"
     llm_only = decision_evidence(Verdict(c, 0.7, "judge:ollama", None, 0.7), None)
     assert [e.text for e in llm_only] == ["LLM (ollama) P(secret) 0.70, combined with the rule's prior 0.60"]
     rules = explain(Verdict(c, 0.6, "rules"), None, {value}, ())

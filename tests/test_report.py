@@ -83,10 +83,12 @@ JUDGED_EVIDENCE = (
     Evidence("against", "`tests` in the path", -0.4),
     Evidence("scorer", "scorer P(secret) 0.64, inside its band 0.52-0.77", 0.64),
     Evidence("llm", "LLM (llama-cpp) P(secret) 0.99", 0.99),
+    Evidence("confidence", "confidence 0.93 (folded with the LLM's at weight 0.10 and calibrated on real code)", 0.93),
 )
 JUDGED_REASON = (
     "a password assigned to `DB_PASSWORD`; for: `password` in its name, random-looking (4.0 bits per character); "
-    "against: `tests` in the path; scorer P(secret) 0.64, inside its band 0.52-0.77; LLM (llama-cpp) P(secret) 0.99"
+    "against: `tests` in the path; scorer P(secret) 0.64, inside its band 0.52-0.77; LLM (llama-cpp) P(secret) 0.99; "
+    "confidence 0.93 (folded with the LLM's at weight 0.10 and calibrated on real code)"
 )
 
 
@@ -238,7 +240,7 @@ def test_json_document_shape() -> None:
         {"kind": "match", "text": "a password assigned to `DB_PASSWORD`", "value": None},
         {"kind": "for", "text": "`password` in its name", "value": 0.72},
     ]
-    assert [e["kind"] for e in third["evidence"]] == ["match", "for", "for", "against", "scorer", "llm"]
+    assert [e["kind"] for e in third["evidence"]] == ["match", "for", "for", "against", "scorer", "llm", "confidence"]
 
 
 def test_json_fingerprint_is_the_baseline_identity() -> None:

@@ -215,7 +215,8 @@ def prior_signal(candidate: Candidate) -> Evidence:
 
 
 def decision_evidence(verdict: Verdict, scorer: Scorer | None) -> list[Evidence]:
-    """The numbers that made the confidence: the scorer's P(secret) and its band, the LLM's answer."""
+    """The numbers that made the confidence: the scorer's P(secret) and its band, the LLM's answer, and how they
+    became the confidence reported."""
     if verdict.stage == "certain":
         return []
     if verdict.scorer is None and verdict.llm is None:
@@ -237,7 +238,21 @@ def decision_evidence(verdict: Verdict, scorer: Scorer | None) -> list[Evidence]
         if verdict.scorer is None:
             text += f", combined with the rule's prior {verdict.candidate.prior:.2f}"
         evidence.append(Evidence("llm", text, round(verdict.llm, 4)))
+    if verdict.scorer is not None and scorer is not None:
+        evidence.append(confidence_evidence(verdict, scorer))
     return evidence
+
+
+def confidence_evidence(verdict: Verdict, scorer: Scorer) -> Evidence:
+    """How the numbers above became the confidence reported, which is not the scorer's P(secret) itself: the
+    LLM's answer folded in, and the calibration that makes a confidence of 0.8 mean about 8 secrets in 10."""
+    steps = []
+    if verdict.llm is not None:
+        steps.append(f"folded with the LLM's at weight {scorer.llm_weight:.2f}")
+    if scorer.calibration != (1.0, 1.0):
+        steps.append("calibrated on real code")
+    how = f" ({' and '.join(steps)})" if steps else ""
+    return Evidence("confidence", f"confidence {verdict.confidence:.2f}{how}", round(verdict.confidence, 4))
 
 
 def explain(verdict: Verdict, scorer: Scorer | None, protected: Collection[str], own_rules: Collection[str]) -> Finding:

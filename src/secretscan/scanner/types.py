@@ -80,7 +80,7 @@ class Candidate:
 
 # What a piece of evidence is: what matched, why a certain rule is sure, a signal for or against from the cheap
 # scorer's weights (or the rule's prior), and the numbers that decided the confidence.
-EvidenceKind = Literal["match", "certain", "for", "against", "scorer", "llm", "rules"]
+EvidenceKind = Literal["match", "certain", "for", "against", "scorer", "llm", "confidence", "rules"]
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,8 @@ class Evidence:
     """One reason behind a finding, in words that never hold more of a secret than its mask.
 
     `value`: for a signal ("for", "against"), the log-odds it adds to the cheap scorer's score (or the rule's prior,
-    without a scorer); for "scorer", "llm" and "rules", the P(secret) that stage gave; None for the rest.
+    without a scorer); for "scorer", "llm" and "rules", the P(secret) that stage gave; for "confidence", the
+    confidence reported; None for the rest.
     """
 
     kind: EvidenceKind
@@ -131,7 +132,7 @@ class Finding:
         if not self.evidence:
             return self.stage
         parts: list[str] = []
-        for kind in ("match", "certain", "for", "against", "rules", "scorer", "llm"):
+        for kind in ("match", "certain", "for", "against", "rules", "scorer", "llm", "confidence"):
             texts = [e.text for e in self.evidence if e.kind == kind]
             if texts and kind in ("for", "against"):
                 parts.append(f"{kind}: {', '.join(texts)}")
