@@ -92,17 +92,30 @@ MARKED_RULES = [rule for rule in TOKEN_RULES if rule.line_marker]
 # ASCII (ſ for s, K for k), in among pieces of them.
 MARKED_NAMES = ["aws_secret_access_key", "AWS_SECRET", "aws\u017fecret", "\u017fecret_access_key", "SECRET.ACCESS.KEY"]
 MARKED_NAMES += ["secret-Access-\u212aey", "my_aws_key_secret"]
+MARKED_NAMES += ["gs_secret", "JENKINS_API_TOKEN", "jen\u212ains-crumb", "sonar.login", "SONAR_TOKEN", "--token"]
+MARKED_NAMES += ["TO\u212aEN"]
 MARKED_VALUES = ["A/b+" * 10, "Ab1" * 13 + "z", "0123456789abcdef" * 2 + "-us12", "123456789:AA" + "ab" * 16 + "x"]
+MARKED_VALUES += ["11" + "0a1b2c3d" * 4, "0a1b2c3d" * 5, "k3x9qa.0a1b2c3d4e5f6g7h"]
 MARKED_OPERATORS = [" = '", '": "', "=", ":", " => ", ", "]
 MARKED_ASSIGNMENTS = st.tuples(
     st.sampled_from(MARKED_NAMES), st.sampled_from(MARKED_OPERATORS), st.sampled_from(MARKED_VALUES)
 ).map("".join)
-MARKED_PIECES = ["aws", "Secret", "-us", "-US", ":AA", "'", '"', "\n", "\r\n", " ", "x", "12", "\u0130", "\u0131", "é"]
+MARKED_PIECES = ["aws", "Secret", "-us", "-US", ":AA", "jenkins", "Sonar", "token", "PsExec -u a -p ", "P\u017fexec"]
+MARKED_PIECES += ["'", '"', "\n", "\r\n", " ", "x", "12", "\u0130", "\u0131", "é"]
 MARKED_TEXTS = st.lists(st.one_of(MARKED_ASSIGNMENTS, st.sampled_from(MARKED_PIECES + MARKED_VALUES)), max_size=12)
 
 
 def test_the_shipped_rules_with_a_line_marker() -> None:
-    assert {rule.id for rule in MARKED_RULES} == {"aws-secret-access-key", "mailchimp-api-key", "telegram-bot-token"}
+    assert {rule.id for rule in MARKED_RULES} == {
+        "aws-secret-access-key",
+        "mailchimp-api-key",
+        "telegram-bot-token",
+        "gcs-hmac-secret",
+        "jenkins-token",
+        "sonarqube-login",
+        "kubernetes-bootstrap-token",
+        "psexec-password",
+    }
 
 
 @pytest.mark.parametrize("rule", MARKED_RULES, ids=lambda rule: rule.id)

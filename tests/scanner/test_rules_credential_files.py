@@ -46,6 +46,18 @@ MASTER_KEY = rand("master-key", 32, "0123456789abcdef")
 MAIL_PASSWORD = rand("esmtp", 16)
 MUTT_PASSWORD = rand("mutt", 16)
 FETCHMAIL_PASSWORD = rand("fetchmail", 14)
+FILEZILLA_PASSWORD = base64.b64encode(rand("filezilla", 13).encode()).decode()
+SFTP_PASSWORD = rand("sftp-config", 15)
+FTPCONFIG_PASSWORD = rand("ftpconfig", 14)
+REMOTE_SYNC_PASSWORD = rand("remote-sync", 14)
+VSCODE_PASSPHRASE = rand("vscode-sftp", 18)
+DEPLOY_PASSWORD = rand("deployment-config", 14)
+WEBSERVERS_PASSWORD = rand("webservers", 14)
+DBEAVER_PASSWORD = rand("dbeaver", 14)
+ROBO3T_PASSWORD = rand("robo3t", 14)
+STUDIO3T_PASSWORD = rand("studio3t", 14)
+FIREFOX_PASSWORD = base64.b64encode(b"\x30\x4a\x04\x10" + random.Random("firefox").randbytes(60)).decode()
+RC_TOKEN = rand("bashrc", 40)
 
 
 def ppk(version: int = 3, private_lines: int = 2, encrypted: bool = False) -> str:
@@ -150,6 +162,83 @@ KINDS: dict[str, tuple[str, str, list[tuple[str, str, str, bool]]]] = {
         f'poll imap.corp.example protocol imap\n  user "ops" password "{FETCHMAIL_PASSWORD}" ssl\n',
         [("mail-client-password", "password", FETCHMAIL_PASSWORD, False)],
     ),
+    "filezilla sitemanager.xml": (
+        "home/.config/filezilla/sitemanager.xml",
+        '<FileZilla3 version="3.66.4">\n<Servers>\n<Server>\n<Host>ftp.corp.example</Host>\n<Port>21</Port>\n'
+        f'<User>deploy</User>\n<Pass encoding="base64">{FILEZILLA_PASSWORD}</Pass>\n'
+        "</Server>\n</Servers>\n</FileZilla3>\n",
+        [("filezilla-password", "password", FILEZILLA_PASSWORD, True)],
+    ),
+    "sublime sftp-config.json": (
+        "site/sftp-config.json",
+        f'{{\n    "type": "sftp",\n    "host": "web3.corp.example",\n    "user": "deploy",\n'
+        f'    "password": "{SFTP_PASSWORD}",\n    "remote_path": "/var/www/"\n}}\n',
+        [("ftp-client-password", "password", SFTP_PASSWORD, True)],
+    ),
+    "atom .ftpconfig": (
+        "site/.ftpconfig",
+        '{\n  "protocol": "ftp",\n  "host": "ftp.corp.example",\n  "user": "web",\n'
+        f'  "pass": "{FTPCONFIG_PASSWORD}"\n}}\n',
+        [("ftp-client-password", "password", FTPCONFIG_PASSWORD, True)],
+    ),
+    "atom .remote-sync.json": (
+        "site/.remote-sync.json",
+        f'{{\n  "transport": "ftp",\n  "hostname": "ftp.corp.example",\n  "username": "web",\n'
+        f'  "password": "{REMOTE_SYNC_PASSWORD}"\n}}\n',
+        [("ftp-client-password", "password", REMOTE_SYNC_PASSWORD, True)],
+    ),
+    "vscode sftp.json": (
+        "site/.vscode/sftp.json",
+        f'{{\n  "host": "web3.corp.example",\n  "username": "deploy",\n  "privateKeyPath": "~/.ssh/deploy",\n'
+        f'  "passphrase": "{VSCODE_PASSPHRASE}"\n}}\n',
+        [("ftp-client-password", "password", VSCODE_PASSPHRASE, True)],
+    ),
+    "deployment-config.json": (
+        "site/deployment-config.json",
+        '{\n  "ftp": {\n    "host": "ftp.corp.example",\n    "user": "web",\n'
+        f'    "pass": "{DEPLOY_PASSWORD}"\n  }}\n}}\n',
+        [("ftp-client-password", "password", DEPLOY_PASSWORD, True)],
+    ),
+    "jetbrains WebServers.xml": (
+        "site/.idea/WebServers.xml",
+        '<project version="4">\n  <component name="WebServers">\n    <option name="servers">\n'
+        '      <webServer id="7" name="staging">\n'
+        '        <fileTransfer host="ftp.corp.example" port="21" accessType="FTP">\n'
+        f'          <option name="password" value="{WEBSERVERS_PASSWORD}" />\n'
+        "        </fileTransfer>\n      </webServer>\n"
+        "    </option>\n  </component>\n</project>\n",
+        [("ftp-client-password", "password", WEBSERVERS_PASSWORD, True)],
+    ),
+    "dbeaver data-sources.json": (
+        "workspace6/General/.dbeaver/data-sources.json",
+        '{"folders": {}, "connections": {"postgres-jdbc-18c": {"provider": "postgresql", "configuration": '
+        f'{{"host": "db7.corp.example", "port": "5432", "user": "report", "password": "{DBEAVER_PASSWORD}"}}}}}}}}\n',
+        [("database-client-password", "password", DBEAVER_PASSWORD, True)],
+    ),
+    "robomongo robo3t.json": (
+        "home/.3T/robo-3t/1.4.4/robo3t.json",
+        '{"connections": [{"serverHost": "mongo.corp.example", "serverPort": 27017, "credentials": '
+        f'[{{"databaseName": "admin", "userName": "ops", "userPassword": "{ROBO3T_PASSWORD}"}}]}}]}}\n',
+        [("database-client-password", "password", ROBO3T_PASSWORD, True)],
+    ),
+    "studio 3t connections": (
+        "home/.3T/studio-3t/connections.json",
+        '{"connections": [{"host": "mongo.corp.example", "username": "ops", '
+        f'"password": "{STUDIO3T_PASSWORD}"}}]}}\n',
+        [("database-client-password", "password", STUDIO3T_PASSWORD, True)],
+    ),
+    "firefox logins.json": (
+        "profile/logins.json",
+        '{"nextId": 3, "logins": [{"id": 2, "hostname": "https://intranet.corp.example", '
+        f'"encryptedUsername": "{base64.b64encode(bytes(40)).decode()}", '
+        f'"encryptedPassword": "{FIREFOX_PASSWORD}"}}]}}\n',
+        [("firefox-saved-login", "password", FIREFOX_PASSWORD, True)],
+    ),
+    "bashrc export": (
+        "home/.bashrc",
+        f'export PATH="$HOME/bin:$PATH"\nexport DEPLOY_API_TOKEN={RC_TOKEN}\nexport EDITOR=vim\n',
+        [("shell-rc-secret", "secret", RC_TOKEN, True)],
+    ),
 }
 
 # (path, text): templates, placeholders and look-alikes that must not be reported.
@@ -166,6 +255,12 @@ NEGATIVE: list[tuple[str, str]] = [
     ("db/seed.sql", "INSERT INTO users (id, email, password) VALUES (1, 'a@corp.example', '<password>');\n"),
     ("db/other.sql", "INSERT INTO items (id, name, sku) VALUES (1, 'Winter coat', 'WC-2024');\n"),
     ("home/.muttrc", 'set smtp_pass = "$my_pass"\n'),
+    ("home/.config/filezilla/sitemanager.xml", "<Server><Host>ftp.corp.example</Host><User>web</User></Server>\n"),
+    ("site/sftp-config.json", '{"type": "sftp", "host": "example.com", "user": "you", "password": "<password>"}\n'),
+    ("site/.vscode/sftp.json", '{"host": "example.com", "username": "deploy", "password": "${env:SFTP_PASSWORD}"}\n'),
+    ("site/.idea/WebServers.xml", '<fileTransfer host="ftp.corp.example" port="21" accessType="FTP" />\n'),
+    ("profile/logins.json", '{"nextId": 1, "logins": [], "disabledHosts": []}\n'),
+    ("home/.bashrc", 'export GITHUB_TOKEN=$(pass show github/token)\nexport NPM_TOKEN="$NPM_CI_TOKEN"\n'),
 ]
 
 
@@ -198,6 +293,9 @@ def test_the_file_rules_are_registered() -> None:
 def test_a_netrc_password_counts_only_in_a_netrc_file_unless_the_entry_is_whole() -> None:
     assert all(c.rule != "netrc-password" for c in reported("notes.txt", f"password {NETRC_PASSWORD}\n"))
     (found,) = reported("notes.txt", f"machine ci.corp.example login bot password {NETRC_PASSWORD}\n")
+    assert (found.rule, found.secret) == ("netrc-password", NETRC_PASSWORD)
+    # A whole entry across lines, as a README or a docstring shows one.
+    (found,) = reported("README.md", f"```\nmachine ci.corp.example\n  login bot\n  password {NETRC_PASSWORD}\n```\n")
     assert (found.rule, found.secret) == ("netrc-password", NETRC_PASSWORD)
 
 
@@ -234,7 +332,10 @@ def test_password_hashes() -> None:
 
 def test_sql_without_a_password_column_or_outside_a_dump_is_left_to_the_other_rules() -> None:
     insert = f"INSERT INTO users (id, email, password) VALUES (1, 'a@corp.example', '{SQL_BCRYPT}');\n"
-    assert all(c.rule not in ("password-hash", "sql-dump-password") for c in reported("app/seed.py", insert))
+    # Outside a dump, the hash is the token rule's: judged, not the dump's certain finding.
+    found = reported("app/seed.py", insert)
+    assert [(c.rule, c.certainty) for c in found if c.secret == SQL_BCRYPT] == [("password-hash", Certainty.POSSIBLE)]
+    assert all(c.rule != "sql-dump-password" for c in found)
     no_columns = f"INSERT INTO users VALUES (1, 'a@corp.example', '{SQL_PLAIN}');\n"
     assert all(c.rule != "sql-dump-password" for c in reported("dump.sql", no_columns))
     # A value holding a quote, a comma and a paren is read whole, and the next row still lines up.
@@ -306,6 +407,11 @@ NEAR_MISSES: dict[str, tuple[str, str]] = {
     "master key hex": ("config/master.key", _fill("0123456789abcdef")),
     "mutt sets": ("x/.muttrc", _fill("set imap_pass = ")),
     "fetchmail passes": ("x/.fetchmailrc", _fill("pass ")),
+    "filezilla passes": ("x/sitemanager.xml", '<Pass encoding="base64">' + _fill("QUFB ")),
+    "sftp-config members": ("x/sftp-config.json", _fill('"password": "')),
+    "webservers attributes": ("x/.idea/webservers.xml", _fill('name="password" value="')),
+    "firefox logins": ("x/logins.json", '"encryptedPassword": "' + _fill("QUFB")),
+    "shell rc exports": ("x/.bashrc", _fill("export A_TOKEN_")),
 }
 
 

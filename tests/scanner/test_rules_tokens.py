@@ -25,6 +25,7 @@ UPPER_DIGITS = string.ascii_uppercase + string.digits
 LOWER_DIGITS = string.ascii_lowercase + string.digits
 URLSAFE = A62 + "_-"
 B64 = A62 + "+/"
+CRYPT = "./" + A62
 
 
 def rand(charset: str, n: int, seed: str = "") -> str:
@@ -74,6 +75,12 @@ CASES: list[tuple[str, str, str]] = [
         "aws-secret-access-key",
         f'aws_secret_access_key = "{rand(B64, 40)}"',
         f'aws_secret_access_key = "{rand(B64, 39)}"',
+    ),
+    ("gcs-hmac-access-id", "GO" + "OG1E" + rand(UPPER_DIGITS, 56), "GO" + "OG1E" + rand(UPPER_DIGITS, 10)),
+    (
+        "gcs-hmac-secret",
+        f'gs_secret_access_key = "{rand(B64, 40, "gcs")}"',
+        f'gs_secret_access_key = "{rand(B64, 30, "gcs")}"',
     ),
     ("aws-mws-key", "amzn" + ".mws." + a_uuid(), "amzn" + ".mws.not-a-uuid"),
     ("gcp-api-key", "AI" + "za" + rand(URLSAFE, 35), "AI" + "za" + rand(URLSAFE, 30)),
@@ -125,6 +132,15 @@ CASES: list[tuple[str, str, str]] = [
         "dt0c01." + rand(UPPER_DIGITS, 24),
     ),
     ("newrelic-user-key", "NR" + "AK-" + rand(UPPER_DIGITS, 27), "NR" + "AK-" + rand(UPPER_DIGITS, 12)),
+    ("newrelic-api-key", "NR" + "II-" + rand(URLSAFE, 32), "NR" + "II-" + rand(URLSAFE, 20)),
+    ("newrelic-license-key", rand(HEX, 36, "nral") + "NR" + "AL", rand(HEX, 20, "nral") + "NR" + "AL"),
+    ("pixie-api-key", "px-" + "api-" + a_uuid("px"), "px-" + "api-" + rand(HEX, 20)),
+    ("okta-api-token", f'okta_api_token = "00{rand(URLSAFE, 39)}Q"', f'okta_api_token = "00{rand(URLSAFE, 20)}"'),
+    (
+        "kubernetes-bootstrap-token",
+        f"kubeadm join 10.1.2.3:6443 --token = {rand(LOWER_DIGITS, 6)}.{rand(LOWER_DIGITS, 16)}",
+        f"kubeadm join 10.1.2.3:6443 --token = {rand(LOWER_DIGITS, 6)}.{rand(LOWER_DIGITS, 12)}",
+    ),
     ("grafana-token", "gl" + "sa_" + rand(A62, 32) + "_" + rand(HEX, 8), "gl" + "sa_" + rand(A62, 12)),
     ("sentry-token", "sntry" + "u_" + rand(HEX, 64), "sntry" + "u_" + rand(HEX, 30)),
     ("datadog-api-key", f'DD_API_KEY = "{rand(HEX, 32)}"', f'DD_API_KEY = "{rand(HEX, 31)}"'),
@@ -145,6 +161,9 @@ CASES: list[tuple[str, str, str]] = [
     ("buildkite-token", "bku" + "a_" + rand(HEX, 40), "bku" + "a_" + rand(HEX, 20)),
     ("circleci-token", "CCI" + "PAT_" + rand(A62, 22) + "_" + rand(HEX, 40), "CCI" + "PAT_" + rand(A62, 22)),
     ("sourcegraph-token", "sg" + "p_" + rand(HEX, 40), "sg" + "p_" + rand(HEX, 20)),
+    ("jenkins-token", f'JENKINS_API_TOKEN = "11{rand(HEX, 32, "jk")}"', f'JENKINS_API_TOKEN = "{rand(HEX, 20, "jk")}"'),
+    ("sonarqube-token", "sq" + "u_" + rand(HEX, 40), "sq" + "u_" + rand(HEX, 20)),
+    ("sonarqube-login", f"sonar.login = {rand(HEX, 40, 'sq')}", f"sonar.login = {rand(HEX, 30, 'sq')}"),
     ("slack-bot-token", "xox" + "b-" + digits(12) + "-" + digits(13) + "-" + rand(A62, 24), "xox" + "b-short"),
     (
         "slack-user-token",
@@ -181,6 +200,11 @@ CASES: list[tuple[str, str, str]] = [
         f'value = "M{rand(A62, 23)}.{rand(URLSAFE, 6)}.{rand(URLSAFE, 27)}"',
     ),
     ("telegram-bot-token", digits(10) + ":A" + "A" + rand(URLSAFE, 33), digits(10) + ":A" + "B" + rand(URLSAFE, 33)),
+    (
+        "twitch-stream-key",
+        "li" + "ve_" + digits(9) + "_" + rand(A62, 30),
+        "li" + "ve_" + digits(9) + "_" + rand(A62, 8),
+    ),
     (
         "microsoft-teams-webhook",
         f"https://acme.webhook.office.com/webhookb2/{a_uuid('a')}@{a_uuid('b')}"
@@ -253,6 +277,21 @@ CASES: list[tuple[str, str, str]] = [
     ("easypost-api-key", "EZ" + "AK" + rand(A62, 54), "EZ" + "AK" + rand(A62, 20)),
     ("duffel-token", "duffel" + "_live_" + rand(URLSAFE, 43), "duffel" + "_live_" + rand(URLSAFE, 20)),
     ("scalingo-token", "tk-" + "us-" + rand(URLSAFE, 48), "tk-" + "us-" + rand(URLSAFE, 20)),
+    (
+        "password-hash",
+        "$2" + "b$12$" + rand(CRYPT, 53),
+        "$2" + "b$12$" + "x" * 53,  # filler, not a hash's output
+    ),
+    (
+        "password-hash",
+        "$krb5" + "asrep$23$svc-backup@CORP.EXAMPLE:" + rand(HEX, 32) + "$" + rand(HEX, 180),
+        "$krb5" + "asrep$23$svc-backup@CORP.EXAMPLE:" + rand(HEX, 32),
+    ),
+    (
+        "psexec-password",
+        f"run = PsExec.exe \\\\build07 -u CORP\\deploy -p {rand(A62, 12, 'psexec')} cmd /c dir",
+        "run = PsExec.exe \\\\build07 -u CORP\\deploy -p %DEPLOY_PASSWORD% cmd /c dir",
+    ),
     ("age-secret-key", make_age_secret_key(random.Random("age").randbytes(32)), "AGE-SECRET-" + "KEY-1" + "Q" * 20),
     ("jwt", jwt(), "ey" + "J" + rand(A62, 20) + ".ey" + "J" + rand(A62, 20) + "." + rand(A62, 20)),
 ]

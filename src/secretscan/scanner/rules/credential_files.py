@@ -9,6 +9,12 @@
     config/master.key          a bare 32-hex key, the whole file                     rails-master-key (certain)
     .esmtprc, .msmtprc,        password = "…", set imap_pass = "…",                  mail-client-password
     .muttrc, .fetchmailrc      poll … user "…" password "…"
+    FileZilla sitemanager.xml  <Pass encoding="base64">…</Pass>                     filezilla-password (certain)
+    sftp-config.json, .ftpconfig, .remote-sync.json, .vscode/sftp.json,            ftp-client-password (certain)
+    deployment-config.json, WebServers.xml: "password": "…", password="…"
+    DBeaver data-sources.json, Robomongo/Robo 3T, Studio 3T: "password": "…"       database-client-password (certain)
+    Firefox logins.json        "encryptedPassword": "MD…"                            firefox-saved-login (certain)
+    .bashrc, .zshrc, .profile  export GITHUB_TOKEN=…                                 shell-rc-secret (token: certain)
 
 Each `FileRule` names the files it reads (globs over the path's last parts, lowercased) and one regex whose
 `secret` group (or `secret2`, for a second spelling) is the credential; a rule with `anywhere` also runs on any
@@ -62,12 +68,14 @@ _HEX_DIGEST = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64}|[0-9a
 MIN_HASH_ENTROPY = 3.5
 
 
+def hash_output_looks_random(secret: str) -> bool:
+    """The hash's output (after its last `$` or `}`) is random, not a made-up filler (`$1$xxxxxxxx$xxxx…`)."""
+    return shannon_entropy(re.split(r"[$}]", secret)[-1]) >= MIN_HASH_ENTROPY
+
+
 def is_crackable_hash(secret: str) -> bool:
     """A well-formed salted or LDAP password hash whose output looks random (not a made-up filler)."""
-    if _CRYPT_HASH.fullmatch(secret) is None:
-        return False
-    output = re.split(r"[$}]", secret)[-1]
-    return shannon_entropy(output) >= MIN_HASH_ENTROPY
+    return _CRYPT_HASH.fullmatch(secret) is not None and hash_output_looks_random(secret)
 
 
 # --- small checks ----------------------------------------------------------------------------------------------
@@ -95,6 +103,34 @@ def _is_hex_key(secret: str) -> bool:
 def _not_a_command(secret: str) -> bool:
     # mutt runs `…` in backticks and takes its output: `pass show mail`, not a password.
     return not secret.startswith("`")
+
+
+def _saved_password(secret: str) -> bool:
+    # A client's saved password: any concrete value, but not a template's (`${FTP_PASS}`, `{{ pass }}`).
+    return is_concrete(secret) and not secret.startswith(("$", "{", "%"))
+
+
+def _b64_decodes_to_text(secret: str) -> bool:
+    """FileZilla's `<Pass encoding="base64">`: the base64 of a concrete password."""
+    try:
+        decoded = base64.b64decode(secret.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    return decoded.isprintable() and _saved_password(decoded)
+
+
+def _der_sequence(secret: str) -> bool:
+    """Firefox's `encryptedPassword`: base64 of a DER structure (NSS's SDR: key id, cipher, ciphertext)."""
+    try:
+        data = base64.b64decode(secret, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return len(data) >= 30 and data[0] == 0x30
+
+
+def _not_a_reference(secret: str) -> bool:
+    # `export TOKEN=$(pass show x)`, `export TOKEN="$OTHER"`, `export TOKEN=`cat ~/.token``: not the value itself.
+    return not secret.startswith(("$", "`", "~", "/")) and is_concrete(secret)
 
 
 def _putty_block_decodes(block: str) -> bool:
@@ -201,6 +237,33 @@ _PGPASS_FILES = (".pgpass", "pgpass", "pgpass.conf", "*.pgpass", "postgresql/pgp
 _PASSWD_FILES = (".htpasswd", "htpasswd", "*.htpasswd", ".htpasswd*", "htpasswd*", "shadow", "shadow-", "gshadow",
                  "*.shadow", "passwd", "passwd-", "*.passwd", "*.passwd-", "master.passwd", "*.htpasswd.*")  # fmt: skip
 _RAILS_KEY_FILES = ("config/master.key", "master.key", "config/credentials/*.key")
+_FILEZILLA_FILES = ("sitemanager.xml", "recentservers.xml", "filezilla.xml", "filezilla/*.xml")
+# Editor and IDE deploy plugins: Sublime SFTP, Atom remote-ftp and remote-sync, VS Code SFTP, deployment configs.
+_FTP_CLIENT_JSON_FILES = ("sftp-config.json", "sftp-settings.json", ".ftpconfig", ".remote-sync.json",
+                          ".vscode/sftp.json", "deployment-config.json", "ftp-sync.json",
+                          ".ftp-deploy.json")  # fmt: skip
+_JETBRAINS_SERVER_FILES = (".idea/webservers.xml", "webservers.xml", ".idea/sshconfigs.xml")
+# DBeaver's connections (data-sources*.json, the older .dbeaver-data-sources.xml), Robomongo / Robo 3T, Studio 3T.
+_DATABASE_CLIENT_JSON_FILES = ("data-sources*.json", ".dbeaver/*.json", "robomongo.json", "robo3t.json", ".3t/*.json",
+                               "studio-3t/*.json", "studio3t/*.json")  # fmt: skip
+_DATABASE_CLIENT_XML_FILES = ("data-sources*.xml", ".dbeaver-data-sources*.xml")
+_SHELL_RC_FILES = (".bashrc", ".bash_profile", ".bash_login", ".bash_aliases", ".profile", ".zshrc", ".zprofile",
+                   ".zshenv", ".zlogin", ".kshrc", ".mkshrc", "bashrc", "zshrc", "bash.bashrc", "*.bashrc",
+                   "*.zshrc")  # fmt: skip
+# A JSON member named for a password: `"password": "…"`, `"pass"`, `"passphrase"`, Robo 3T's `"userPassword"`.
+_JSON_PASSWORD = (
+    r"\"(?i:password|pass|passwd|passphrase|userpassword|user_password)\"[ \t]*:[ \t]*\"(?P<secret>[^\"\\\n]+)\""
+)
+# An XML attribute (`password="…"` on a connection, JetBrains' `<option name="password" value="…"/>`).
+_XML_PASSWORD = (
+    r"(?:(?<![\w-])password[ \t]*=[ \t]*\"(?P<secret>[^\"\n]+)\""
+    r"|name=\"(?:password|passphrase)\"[ \t]+value=\"(?P<secret2>[^\"\n]+)\")"
+)
+# An exported variable whose name says credential: GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY, DB_PASSWORD, OPENAI_API_KEY.
+_SECRET_VARIABLE = (
+    r"[A-Za-z0-9_]*(?i:token|secret|passw(?:or)?d|pwd|api_?key|access_?key|private_?key|_key|auth|credential|_pat)"
+    r"[A-Za-z0-9_]*"
+)
 
 # One field of a .pgpass line: `\:` and `\\` are escapes.
 _PGPASS_FIELD = r"(?:[^:\n\\]|\\.)*"
@@ -219,8 +282,8 @@ FILE_RULES: tuple[FileRule, ...] = (
         "netrc-password",
         "password",
         (),
-        rf"machine[ \t]+\S+[ \t]+login[ \t]+\S+[ \t]+(?:account[ \t]+\S+[ \t]+)?password[ \t]+"
-        rf"{_quoted_or_bare()}",
+        # On one line (a README, a script) or across lines (a netrc in a docstring or a fenced block).
+        rf"machine[ \t]+\S+\s+login[ \t]+\S+\s+(?:account[ \t]+\S+\s+)?password[ \t]+{_quoted_or_bare()}",
         "a .netrc password",
         named=True,
         anywhere="machine",
@@ -309,6 +372,91 @@ FILE_RULES: tuple[FileRule, ...] = (
         rf"(?:^|[ \t])pass(?:word)?[ \t]+{_quoted_or_bare()}",
         "a mail client's password",
         named=True,
+    ),
+    FileRule(
+        "filezilla-password",
+        "password",
+        _FILEZILLA_FILES,
+        r"<Pass[ \t]+encoding=\"base64\"[ \t]*>(?P<secret>[A-Za-z0-9+/=\s]{4,400})</Pass>",
+        "a FileZilla saved password",
+        named=True,
+        certain=_b64_decodes_to_text,
+        certain_why="FileZilla's site manager saves the password, base64-encoded, and it decodes to one",
+    ),
+    FileRule(
+        "filezilla-password",
+        "password",
+        _FILEZILLA_FILES,
+        r"<Pass>(?P<secret>[^<\n]{1,300})</Pass>",
+        "a FileZilla saved password",
+        named=True,
+        certain=_saved_password,
+        certain_why="FileZilla's site manager saves the password in plain text",
+    ),
+    FileRule(
+        "ftp-client-password",
+        "password",
+        _FTP_CLIENT_JSON_FILES,
+        _JSON_PASSWORD,
+        "an FTP/SFTP client's saved password",
+        named=True,
+        validate=is_concrete,
+        certain=_saved_password,
+        certain_why="a deploy plugin's connection file saves the password or key passphrase itself",
+    ),
+    FileRule(
+        "ftp-client-password",
+        "password",
+        _JETBRAINS_SERVER_FILES,
+        _XML_PASSWORD,
+        "an FTP/SFTP client's saved password",
+        named=True,
+        validate=is_concrete,
+        certain=_saved_password,
+        certain_why="a deploy plugin's connection file saves the password or key passphrase itself",
+    ),
+    FileRule(
+        "database-client-password",
+        "password",
+        _DATABASE_CLIENT_JSON_FILES,
+        _JSON_PASSWORD,
+        "a database client's saved password",
+        named=True,
+        validate=is_concrete,
+        certain=_saved_password,
+        certain_why="a database client's connection file saves the password itself",
+    ),
+    FileRule(
+        "database-client-password",
+        "password",
+        _DATABASE_CLIENT_XML_FILES,
+        _XML_PASSWORD,
+        "a database client's saved password",
+        named=True,
+        validate=is_concrete,
+        certain=_saved_password,
+        certain_why="a database client's connection file saves the password itself",
+    ),
+    FileRule(
+        "firefox-saved-login",
+        "password",
+        ("logins.json", "logins-backup.json"),
+        r"\"encryptedPassword\"[ \t]*:[ \t]*\"(?P<secret>[A-Za-z0-9+/]{20,2000}={0,2})\"",
+        "a Firefox saved password (encrypted with the profile's key4.db)",
+        named=True,
+        certain=_der_sequence,
+        certain_why="a Firefox profile's saved login, which its key4.db decrypts",
+    ),
+    FileRule(
+        "shell-rc-secret",
+        "secret",
+        _SHELL_RC_FILES,
+        rf"^[ \t]*export[ \t]+{_SECRET_VARIABLE}={_quoted_or_bare()}",
+        "a secret exported by a shell startup file",
+        named=True,
+        validate=_not_a_reference,
+        certain=_is_token,
+        certain_why="a shell startup file exports it under a credential's name, as long and varied as a token",
     ),
 )
 

@@ -90,8 +90,8 @@ def file_syntax(path: str) -> FileSyntax:
 # A value: "double", 'single', `backtick` (escapes allowed), \"escaped\" or bare. Groups: dq, sq, bq, eq, bare.
 # A bare value runs to whitespace or a quote; `_value_allowed` decides whether it is a value at all.
 _QUOTED_VALUE = (
-    # Scala/Kotlin options wrap it: `password = Some("…")`.
-    r"(?:[rbuRBU]{1,2}|@|Some\()?"
+    # Scala/Kotlin options wrap it: `password = Some("…")`; Go converts it: `key := []byte("…")`.
+    r"(?:[rbuRBU]{1,2}|@|Some\(|\[\]byte\()?"
     r"(?:\"(?P<dq>[^\"\\\n]*(?:\\.[^\"\\\n]*)*)\"|'(?P<sq>[^'\\\n]*(?:\\.[^'\\\n]*)*)'|`(?P<bq>[^`\\\n]*)`"
     # \"…\": a string inside a JSON string, as in a notebook's source lines
     r"|\\\"(?P<eq>[^\"\\\n]*)\\\")"

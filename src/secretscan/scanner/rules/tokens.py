@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from secretscan.scanner.rules.base import CUT_GROUP, Specificity, TokenRule
 from secretscan.scanner.rules.checksums import age_secret_key_valid, github_checksum_valid
+from secretscan.scanner.rules.credential_files import PASSWORD_HASH, hash_output_looks_random
 
 # The token must end here: not followed by more token characters.
 _END = r"(?![A-Za-z0-9_-])"
@@ -107,6 +108,11 @@ def _decodes_to_private_pem(value: str) -> bool:
     return b"PRIVATE KEY-----" in decoded
 
 
+def _not_a_variable(value: str) -> bool:
+    # `-p %PASSWORD%`, `-p $Password`, `-p {pass}`, `-p <password>`: a script's variable, not the password.
+    return not value.startswith(("$", "%", "{", "<"))
+
+
 TOKEN_RULES: tuple[TokenRule, ...] = (
     # --- cloud ---
     _rule(
@@ -120,6 +126,21 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         "acca",
         "a3t",
         prior=0.85,
+    ),
+    # Google Cloud Storage HMAC keys (the S3-compatible XML API; boto's `gs_access_key_id`): the access ID of a
+    # service account opens with GOOG1, the secret is 40 base64 characters under a GCS name.
+    _rule("gcs-hmac-access-id", "cloud", r"GOOG1[A-Z0-9]{20,60}(?![A-Za-z0-9])", "goog1", prior=0.8),
+    _context_rule(
+        "gcs-hmac-secret",
+        "cloud",
+        r"(?:gs|gcs|google[_.-]?cloud[_.-]?storage|hmac)[\w.-]{0,20}?secret",
+        r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])",
+        "gs_",
+        "gcs",
+        "google",
+        "hmac",
+        prior=0.8,
+        line_marker="secret",
     ),
     _context_rule(
         "aws-secret-access-key",
@@ -203,6 +224,51 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule("netlify-token", "cloud", r"nfp_[A-Za-z0-9]{36}" + _END, "nfp_"),
     _rule("dynatrace-token", "cloud", r"dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64}" + _END, "dt0c01."),
     _rule("newrelic-user-key", "cloud", r"NRAK-[A-Z0-9]{27}" + _END, "nrak-"),
+    # Admin, Insights insert/query, REST and browser keys; the license key ends in NRAL.
+    _rule(
+        "newrelic-api-key",
+        "cloud",
+        r"(?:NRAA-[a-f0-9]{27}|NRI[IQ]-[A-Za-z0-9_-]{32}|NRRA-[a-f0-9]{42}|NRJS-[a-f0-9]{19})" + _END,
+        "nraa-",
+        "nrii-",
+        "nriq-",
+        "nrra-",
+        "nrjs-",
+    ),
+    _rule(
+        "newrelic-license-key",
+        "cloud",
+        r"[A-Za-z0-9]{6}[a-f0-9]{30}NRAL" + _END,
+        "nral",
+        prior=0.85,
+        inner_keywords=("nral",),
+    ),
+    _rule("pixie-api-key", "cloud", rf"px-(?:api|dep)-{_UUID}" + _END, "px-api-", "px-dep-"),
+    _rule(
+        "okta-api-token",
+        "cloud",
+        # `00` and 40 base-62 characters, under an Okta name or after SSWS (Okta's Authorization scheme).
+        r"(?i:okta[\w.-]{0,25}?[\"'\]]{0,2}[ \t]{0,3}(?:=>|:=|=|:|,)[ \t]{0,3}[\"'`]?|ssws[ \t]+)"
+        r"(?P<secret>00[A-Za-z0-9_-]{39}[A-Za-z0-9_])" + _END,
+        "okta",
+        "ssws",
+        prior=0.8,
+        secret_group="secret",
+        word_start=False,
+    ),
+    _rule(
+        "kubernetes-bootstrap-token",
+        "cloud",
+        # `<6>.<16>` lowercase base-36 (kubeadm's --token, a bootstrap-token Secret's token): only after a token name.
+        r"(?:--token[ \t=]+|(?i:token)[\w-]{0,10}[\"']?[ \t]*[:=][ \t]*[\"']?)(?P<secret>[a-z0-9]{6}\.[a-z0-9]{16})"
+        r"(?![\w.-])",
+        "token",
+        prior=0.75,
+        secret_group="secret",
+        word_start=False,
+        inner_keywords=("token",),
+        line_marker="token",
+    ),
     _rule(
         "grafana-token",
         "cloud",
@@ -266,7 +332,27 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule("atlassian-api-token", "vcs", r"ATATT3[A-Za-z0-9_=-]{186}" + _END, "atatt3"),
     _rule("buildkite-token", "vcs", r"bkua_[a-f0-9]{40}" + _END, "bkua_"),
     _rule("circleci-token", "vcs", r"CCIPAT_[A-Za-z0-9]{22}_[a-f0-9]{40}" + _END, "ccipat_"),
-    _rule("sourcegraph-token", "vcs", r"sgp_(?:[a-f0-9]{16}_)?[a-f0-9]{40}" + _END, "sgp_"),
+    _rule("sourcegraph-token", "vcs", r"sgp_(?:[a-f0-9]{16}_|local_)?[a-f0-9]{40}" + _END, "sgp_"),
+    # Jenkins API tokens (`11` and 32 hex since 2.129, 32 hex before), crumbs and build tokens: hex or a UUID
+    # under a Jenkins name (`JENKINS_TOKEN=`, `Jenkins-Crumb:`).
+    _context_rule(
+        "jenkins-token",
+        "vcs",
+        "jenkins",
+        rf"11[a-f0-9]{{32}}|[a-f0-9]{{32}}(?:[a-f0-9]{{32}})?|{_UUID}",
+        "jenkins",
+        line_marker="jenkins",
+    ),
+    _rule("sonarqube-token", "vcs", r"sq[uap]_[a-f0-9]{40}" + _END, "squ_", "sqp_", "sqa_"),
+    # The older user tokens: 40 hex as `sonar.login` (a scanner property or flag) or a `sonarToken` variable.
+    _context_rule(
+        "sonarqube-login",
+        "vcs",
+        r"sonar[\w.-]{0,5}?(?:login|token)",
+        r"[a-f0-9]{40}",
+        "sonar",
+        line_marker="sonar",
+    ),
     # --- private keys without their PEM armour ---
     # The base64 of a DER private key: PKCS#1 RSA (`version 0, modulus`), PKCS#8 (`version 0, AlgorithmIdentifier`),
     # SEC1 EC P-256 and PKCS#8 Ed25519 start with fixed bytes. A certificate or a public key starts otherwise.
@@ -344,8 +430,9 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         inner_keywords=("discord",),
     ),
     _rule(
-        "telegram-bot-token", "chat", r"\d{8,10}:AA[A-Za-z0-9_-]{33}" + _END, ":aa", prior=0.85, line_marker=":aa"
+        "telegram-bot-token", "chat", r"\d{8,10}:AA[A-Za-z0-9_-]{32,33}" + _END, ":aa", prior=0.85, line_marker=":aa"
     ),
+    _rule("twitch-stream-key", "chat", r"live_\d{8,12}_[A-Za-z0-9]{30,36}" + _END, "live_", prior=0.85),
     _rule(
         "microsoft-teams-webhook",
         "chat",
@@ -435,7 +522,10 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule("onepassword-service-token", "saas", r"ops_eyJ[A-Za-z0-9+/]{250,}={0,3}", "ops_eyj"),
     _rule("facebook-access-token", "saas", "EAA[CM]" + run_then_end("[A-Za-z0-9]", 100), "eaac", "eaam", prior=0.8),
     _rule("twitter-bearer-token", "saas", r"A{22}[A-Za-z0-9%]{80,100}" + _END, "aaaaaaaaaaaaaaaaaaaaaa", prior=0.8),
-    _rule("mapbox-secret-token", "saas", r"sk\.eyJ[A-Za-z0-9_-]{50,}\.[A-Za-z0-9_-]{20,}" + _END, "sk.eyj"),
+    # sk.: secret, tk.: temporary; pk. tokens are public by design.
+    _rule(
+        "mapbox-secret-token", "saas", r"[st]k\.eyJ[A-Za-z0-9_-]{50,}\.[A-Za-z0-9_-]{20,}" + _END, "sk.eyj", "tk.eyj"
+    ),
     _rule(
         "firebase-cloud-messaging-key",
         "saas",
@@ -448,6 +538,52 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule("duffel-token", "saas", r"duffel_(?:test|live)_[A-Za-z0-9_=-]{43}" + _END, "duffel_"),
     _rule("scalingo-token", "saas", r"tk-us-[\w-]{48}" + _END, "tk-us-"),
     # --- crypto and auth ---
+    # Sysinternals PsExec runs a command on another Windows host as `-u user -p password`.
+    _rule(
+        "psexec-password",
+        "password",
+        r"(?i:psexec)(?:\.exe)?[^\n]{0,120}?[ \t]-u[ \t]*[^\s\"']+[ \t]+-p[ \t]*(?P<secret>[^\s\"']+)",
+        "psexec",
+        prior=0.7,
+        secret_group="secret",
+        validate=_not_a_variable,
+        line_marker="psexec",
+    ),
+    # A password hash in any file (a seed, a fixture, a config's `password: $6$…`), as hashcat names them: crypt(3)'s
+    # MD5, Apache's apr1, bcrypt, SHA-256/512 crypt, yescrypt, argon2, Cisco type 8/9, Kerberos AS-REP and TGS-REP
+    # (roasted tickets). It can be cracked offline, but a hash is not the password: judged, below the file rules
+    # (a passwd-style file's certain hit wins the span) and above an assignment's.
+    _rule(
+        PASSWORD_HASH,
+        PASSWORD_HASH,
+        r"\$(?:(?:1|apr1)\$[./0-9A-Za-z]{1,8}\$[./0-9A-Za-z]{22}"
+        r"|2[abxy]\$\d\d\$[./0-9A-Za-z]{53}"
+        r"|5\$(?:rounds=\d{1,9}\$)?[./0-9A-Za-z]{1,16}\$[./0-9A-Za-z]{43}"
+        r"|6\$(?:rounds=\d{1,9}\$)?[./0-9A-Za-z]{1,16}\$[./0-9A-Za-z]{86}"
+        r"|[89]\$[./0-9A-Za-z]{14}\$[./0-9A-Za-z]{43}"
+        r"|y\$[./A-Za-z0-9]{1,16}\$[./0-9A-Za-z]{1,64}\$[./0-9A-Za-z]{43}"
+        r"|argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{16,}"
+        r"|krb5(?:asrep|tgs)\$\d{2}\$(?:[^\s'\"$:]{1,200}[$:]){1,4}[0-9a-fA-F]{24,32}\$[0-9a-fA-F]{64,})"
+        r"(?![./0-9A-Za-z+])",
+        "$1$",
+        "$apr1$",
+        "$2a$",
+        "$2b$",
+        "$2x$",
+        "$2y$",
+        "$5$",
+        "$6$",
+        "$8$",
+        "$9$",
+        "$y$",
+        "$argon2",
+        "$krb5asrep$",
+        "$krb5tgs$",
+        prior=0.55,
+        validate=hash_output_looks_random,
+        word_start=False,
+        specificity=Specificity.CONNECTION,
+    ),
     _rule(
         "age-secret-key",
         "crypto",
