@@ -49,6 +49,7 @@ _KINDS = {
 # The name before these values is not what holds them: the URL's user, the auth scheme (`Basic`).
 _NAME_IS_NOT_THE_KEY = frozenset({"url-credentials", "http-auth-header"}) | NAME_IS_NOT_THE_KEY
 _CHECKSUM_RULES = frozenset(rule.id for rule in TOKEN_RULES if rule.checksum is not None)
+_TOKEN_CERTAIN_WHY = {rule.id: rule.certain_why for rule in TOKEN_RULES if rule.certain_why}
 
 _WEAK_SIGNS = {
     "None": "no sign of a sample or default",
@@ -104,6 +105,8 @@ def certain_evidence(candidate: Candidate, own_rules: Collection[str]) -> Eviden
         why = "its checksum is valid (made-up tokens of this format rarely pass)"
     elif candidate.rule in CERTAIN_WHY:
         why = CERTAIN_WHY[candidate.rule]
+    elif candidate.rule in _TOKEN_CERTAIN_WHY:
+        why = _TOKEN_CERTAIN_WHY[candidate.rule]
     else:
         why = "the block's body decodes to a real key"
     return Evidence("certain", f"{why}: reported without the model")

@@ -334,6 +334,34 @@ def test_checksum_valid_tokens_are_certain_and_others_are_not() -> None:
     assert candidate.certainty is Certainty.POSSIBLE and candidate.prior < 0.5
 
 
+@pytest.mark.parametrize(
+    ("rule", "random_body", "filler"),
+    [
+        (
+            "slack-webhook",
+            f"https://hooks.slack.com/services/T{rand(UPPER_DIGITS, 8)}/B{rand(UPPER_DIGITS, 10)}/{rand(A62, 24)}",
+            "https://hooks.slack.com/services/T00000000/B00000000/" + "X" * 24,
+        ),
+        ("sonarqube-token", "sq" + "u_" + rand(HEX, 40, "certain"), "sq" + "u_" + "0" * 40),
+        ("newrelic-api-key", "NR" + "AA-" + rand(HEX, 27, "certain"), "NR" + "AA-" + "a" * 27),
+        ("newrelic-license-key", rand(HEX, 36, "certain") + "NR" + "AL", "a" * 36 + "NR" + "AL"),
+        ("pixie-api-key", "px-" + "api-" + a_uuid("certain"), "px-" + "api-00000000-0000-0000-0000-000000000000"),
+        (
+            "twitch-stream-key",
+            "li" + "ve_" + digits(9) + "_" + rand(A62, 30, "certain"),
+            "li" + "ve_" + digits(9) + "_" + "x" * 30,
+        ),
+    ],
+)
+def test_unambiguous_formats_are_certain_unless_their_random_part_is_filler(
+    rule: str, random_body: str, filler: str
+) -> None:
+    (found,) = find_candidates(ScanUnit("settings.txt", f'value = "{random_body}"\n'))
+    assert (found.rule, found.certainty, found.prior) == (rule, Certainty.CERTAIN, 1.0)
+    (found,) = find_candidates(ScanUnit("settings.txt", f'value = "{filler}"\n'))
+    assert (found.rule, found.certainty) == (rule, Certainty.POSSIBLE)
+
+
 def test_token_inside_a_longer_word_is_not_a_token() -> None:
     assert "github-pat" not in _found(f'value = "x{github("ghp")}"')
     assert "github-pat" not in _found(f'value = "{github("ghp")}x"')

@@ -97,6 +97,8 @@ class TokenRule:
     `checksum`, when the format has one, turns a hit CERTAIN if it passes, and lowers the prior to
     `invalid_checksum_prior` if it fails (real tokens of such formats always pass; made-up ones rarely do).
     `validate` rejects a match outright (say, a JWT whose header is not JSON).
+    `certain`, for a format that leaves nothing to judge (a Slack webhook URL), turns a hit CERTAIN when it passes
+    (its random part looks random, not a placeholder); `certain_why` says why, for the finding's reason.
     """
 
     id: str
@@ -120,6 +122,8 @@ class TokenRule:
     # a literal that the line of every match holds, lowercased (mailchimp's `-us`): the regex then runs only on the
     # lines that hold it. Its matches must never cross a line.
     line_marker: str = ""
+    certain: Callable[[str], bool] | None = None
+    certain_why: str = ""
 
     def __post_init__(self) -> None:
         if any(k != k.lower() for k in (*self.keywords, self.line_marker)):
@@ -155,7 +159,9 @@ class TokenRule:
             if self.validate is not None and not self.validate(secret):
                 continue
             certainty, prior = Certainty.POSSIBLE, self.prior
-            if self.checksum is not None:
+            if self.certain is not None and self.certain(secret):
+                certainty, prior = Certainty.CERTAIN, 1.0
+            elif self.checksum is not None:
                 if self.checksum(secret):
                     certainty, prior = Certainty.CERTAIN, 1.0
                 else:

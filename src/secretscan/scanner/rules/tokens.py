@@ -16,6 +16,7 @@ from collections.abc import Callable
 from secretscan.scanner.rules.base import CUT_GROUP, Specificity, TokenRule
 from secretscan.scanner.rules.checksums import age_secret_key_valid, github_checksum_valid
 from secretscan.scanner.rules.credential_files import PASSWORD_HASH, hash_output_looks_random
+from secretscan.scanner.rules.entropy import looks_random
 
 # The token must end here: not followed by more token characters.
 _END = r"(?![A-Za-z0-9_-])"
@@ -67,6 +68,7 @@ def _rule(
     inner_keywords: tuple[str, ...] = (),
     specificity: Specificity = Specificity.TOKEN,
     line_marker: str = "",
+    certain: Callable[[str], bool] | None = None,
 ) -> TokenRule:
     return TokenRule(
         id=id,
@@ -81,7 +83,24 @@ def _rule(
         inner_keywords=inner_keywords,
         specificity=specificity,
         line_marker=line_marker,
+        certain=certain,
+        certain_why=_CERTAIN_WHY if certain is not None else "",
     )
+
+
+# Formats whose prefix and shape leave nothing to judge: certain once their random part is random.
+_CERTAIN_WHY = "the format leaves nothing to judge (a fixed prefix and length) and its random part looks random"
+
+
+def _random_after(separators: str) -> Callable[[str], bool]:
+    """The part after the last of `separators` (a webhook's last path segment, a key's body) looks random: not
+    `xxxx`, `0000` or a word, which a docs example or a template holds."""
+
+    def check(secret: str) -> bool:
+        cut = max(secret.rfind(separator) for separator in separators)
+        return looks_random(secret[cut + 1 :].replace("-", ""))
+
+    return check
 
 
 def _context_rule(
@@ -234,6 +253,7 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         "nriq-",
         "nrra-",
         "nrjs-",
+        certain=lambda secret: looks_random(secret[5:].replace("-", "").replace("_", "")),
     ),
     _rule(
         "newrelic-license-key",
@@ -242,8 +262,16 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         "nral",
         prior=0.85,
         inner_keywords=("nral",),
+        certain=lambda secret: looks_random(secret[:-4]),
     ),
-    _rule("pixie-api-key", "cloud", rf"px-(?:api|dep)-{_UUID}" + _END, "px-api-", "px-dep-"),
+    _rule(
+        "pixie-api-key",
+        "cloud",
+        rf"px-(?:api|dep)-{_UUID}" + _END,
+        "px-api-",
+        "px-dep-",
+        certain=lambda secret: looks_random(secret[7:].replace("-", "")),
+    ),
     _rule(
         "okta-api-token",
         "cloud",
@@ -343,7 +371,9 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         "jenkins",
         line_marker="jenkins",
     ),
-    _rule("sonarqube-token", "vcs", r"sq[uap]_[a-f0-9]{40}" + _END, "squ_", "sqp_", "sqa_"),
+    _rule(
+        "sonarqube-token", "vcs", r"sq[uap]_[a-f0-9]{40}" + _END, "squ_", "sqp_", "sqa_", certain=_random_after("_")
+    ),
     # The older user tokens: 40 hex as `sonar.login` (a scanner property or flag) or a `sonarToken` variable.
     _context_rule(
         "sonarqube-login",
@@ -414,6 +444,7 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         "chat",
         r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{40,60}",
         "hooks.slack.com",
+        certain=_random_after("/"),
     ),
     _rule(
         "discord-webhook",
@@ -432,7 +463,14 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule(
         "telegram-bot-token", "chat", r"\d{8,10}:AA[A-Za-z0-9_-]{32,33}" + _END, ":aa", prior=0.85, line_marker=":aa"
     ),
-    _rule("twitch-stream-key", "chat", r"live_\d{8,12}_[A-Za-z0-9]{30,36}" + _END, "live_", prior=0.85),
+    _rule(
+        "twitch-stream-key",
+        "chat",
+        r"live_\d{8,12}_[A-Za-z0-9]{30,36}" + _END,
+        "live_",
+        prior=0.85,
+        certain=_random_after("_"),
+    ),
     _rule(
         "microsoft-teams-webhook",
         "chat",
