@@ -28,6 +28,8 @@ from secret_samples import (
 from secretscan.cli import main
 from secretscan.explain import (
     MAX_SIGNALS,
+    TREES_WORDS,
+    Contribution,
     contributions,
     decision_evidence,
     explain,
@@ -36,6 +38,7 @@ from secretscan.explain import (
     overlaps,
 )
 from secretscan.hooks.pre_commit import main as hook_main
+from secretscan.inference.forest import LEAF, Forest
 from secretscan.inference.scorer import Scorer, feature_index
 from secretscan.scanner.features import candidate_features
 from secretscan.scanner.types import Candidate, Certainty, Evidence, Finding, Verdict
@@ -229,6 +232,23 @@ def test_kind_words() -> None:
     assert kind_words("generic-password") == "a password"
     assert kind_words("github-pat") == "a github-pat token"
     assert kind_words("aws-access-key-id") == "an aws-access-key-id token"
+
+
+def test_the_trees_are_one_signal_and_the_sum_still_holds() -> None:
+    """With trees, their log-odds are one more contribution, so bias plus contributions is still the log-odds."""
+    value = "Xk9mQ2wLp7Rt4vNb"
+    c = candidate(f'DB_PASSWORD = "{value}"', value)
+    tests_bucket = feature_index("path=tests", BUCKETS)
+    # One tree: is `tests` in the path? Absent: +0.2, present: -2.5.
+    forest = Forest(roots=[0], buckets=[tests_bucket, LEAF, LEAF], left=[1, LEAF, LEAF], right=[2, LEAF, LEAF],
+                    values=[0.0, 0.2, -2.5])  # fmt: skip
+    scorer = replace(scorer_with({"name=password": 1.5}), forest=forest)
+    ranked = contributions(c, scorer, {value})
+    assert ranked[0] == Contribution("trees", -2.5, TREES_WORDS)
+    (p,) = scorer.score([c])
+    assert scorer.bias + sum(r.weight for r in ranked) == pytest.approx(math.log(p / (1 - p)))
+    signals = [(e.kind, e.text) for e in explain(Verdict(c, p, "scorer", p), scorer, {value}, ()).evidence]
+    assert ("against", TREES_WORDS) in signals and ("for", "`password` in its name") in signals
 
 
 def test_what_decided_it_in_each_stage() -> None:

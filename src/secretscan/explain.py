@@ -65,6 +65,8 @@ _WORD_PARTS = ("no word-like part", "one word-like part", "two word-like parts",
                "5 or more word-like parts")  # fmt: skip
 # The value's character 3-grams and shape 4-grams: summed, never named, since each holds characters of the value.
 _SUMMED = {"v3": "its character sequences", "s4": "its character shape"}
+# The scorer's trees weigh features together (a short value in a test file), so they add one signal of their own.
+TREES_WORDS = "its features taken together"
 
 
 def overlaps(text: str, protected: Collection[str]) -> bool:
@@ -177,8 +179,8 @@ def _contribution(candidate: Candidate, feature: str, weight: float, protected: 
 
 
 def contributions(candidate: Candidate, scorer: Scorer, protected: Collection[str]) -> list[Contribution]:
-    """Every feature's weight, strongest first. Each weight slot counts once, as `Scorer.score` sums them, so the
-    bias plus these weights is the scorer's log-odds."""
+    """Every feature's weight, and the trees' log-odds as one more, strongest first. Each weight slot counts once,
+    as `Scorer.score` sums them, so the bias plus these is the scorer's log-odds."""
     weights, buckets = scorer.weights, scorer.buckets
     seen: set[int] = set()
     single: list[Contribution] = []
@@ -194,6 +196,8 @@ def contributions(candidate: Candidate, scorer: Scorer, protected: Collection[st
         else:
             single.append(_contribution(candidate, feature, weights[slot], protected))
     single += [Contribution(f"{family}=…", total, _SUMMED[family]) for family, total in summed.items()]
+    if scorer.forest is not None:
+        single.append(Contribution("trees", scorer.forest.log_odds(seen), TREES_WORDS))
     return sorted(single, key=lambda c: -abs(c.weight))
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from secretscan.errors import ModelError
-from secretscan.inference.scorer import FEATURE_SET, load_scorer, save_scorer
+from secretscan.inference.scorer import FEATURE_SET, Scorer, load_scorer, save_scorer
 from secretscan.scanner.candidates import find_candidates
 from secretscan.scanner.prompt import LABEL_SAFE, LABEL_SECRET, build_prompt, to_messages
 from secretscan.scanner.types import Candidate, ScanUnit
@@ -29,6 +29,7 @@ from secretscan.training.scorer import (
     fit_scorer,
     read_rows,
 )
+from secretscan.training.forest import TREE_PARAMS
 
 WORDS = "alpha bravo delta echo golf hotel india kilo lima mike oscar papa romeo sierra tango victor".split()
 
@@ -99,7 +100,7 @@ def test_choose_band_keeps_the_mixed_middle_for_the_llm() -> None:
 
 def test_weights_round_trip_and_foreign_files_are_refused(tmp_path: Path) -> None:
     rows = read_rows([write_rows(tmp_path / "train.jsonl", population(3, 60))], unlabelled_weight=0.5)
-    scorer = fit_scorer(rows, buckets=2**10, folds=2).scorer
+    scorer = fit_scorer(rows, buckets=2**10, folds=2, trees=True).scorer
     path = tmp_path / "scorer.npz"
     save_scorer(scorer, path)
     loaded = load_scorer(path)
@@ -107,12 +108,25 @@ def test_weights_round_trip_and_foreign_files_are_refused(tmp_path: Path) -> Non
     assert loaded.score(candidates) == pytest.approx(scorer.score(candidates))
     assert loaded.bias == pytest.approx(scorer.bias) and loaded.band == pytest.approx(scorer.band)
     assert loaded.llm_weight == scorer.llm_weight
+    assert scorer.forest is not None and loaded.forest is not None
+    for field in ("roots", "buckets", "left", "right", "values"):
+        assert list(getattr(loaded.forest, field)) == pytest.approx(list(getattr(scorer.forest, field)))
 
     foreign = tmp_path / "foreign.npz"
     np.savez(foreign, weights=np.zeros(8, np.float32), bias=0.0, band=np.array([0.1, 0.9]), llm_weight=0.5,
              feature_set=np.array("rule,other"))  # fmt: skip
     with pytest.raises(ModelError, match="trained on features"):
         load_scorer(foreign)
+
+
+# One tree of three nodes: a question on bucket 3, then two leaves.
+TREE: dict[str, object] = {
+    "forest_roots": np.array([0], np.int32),
+    "forest_buckets": np.array([3, -1, -1], np.int32),
+    "forest_left": np.array([1, -1, -1], np.int32),
+    "forest_right": np.array([2, -1, -1], np.int32),
+    "forest_values": np.array([0.0, -0.5, 0.5]),
+}
 
 
 @pytest.mark.parametrize(
@@ -124,8 +138,11 @@ def test_weights_round_trip_and_foreign_files_are_refused(tmp_path: Path) -> Non
         ({"band": None}, "cannot read it .*band"),
         ({"weights": np.zeros(0, np.float32)}, "malformed"),
         ({"bias": np.array("text")}, "cannot read it .*bias is text"),
+        (TREE | {"forest_left": np.array([0, -1, -1], np.int32)}, "malformed trees .*node 0 points"),
+        (TREE | {"forest_values": np.zeros(2)}, "malformed trees .*different lengths"),
     ],
-    ids=["two-dimensional", "integer", "band-reversed", "band-missing", "no-weights", "text-bias"],
+    ids=["two-dimensional", "integer", "band-reversed", "band-missing", "no-weights", "text-bias", "tree-outside",
+         "tree-cut"],
 )
 def test_a_malformed_weight_file_is_a_model_error(tmp_path: Path, arrays: dict[str, object], complaint: str) -> None:
     # The scan path reads the .npz without numpy: every shape or type it can't take is refused, never misread.
@@ -181,6 +198,25 @@ def test_scan_time_scores_are_the_fitted_model_on_the_training_matrix(tmp_path: 
     candidates = [r.candidate for r in rows]
     logits = feature_matrix(candidates, 64) @ np.asarray(scorer.weights) + scorer.bias
     assert scorer.score(candidates) == pytest.approx(list(1 / (1 + np.exp(-logits))), rel=1e-5)
+
+
+def test_forest_matches_scikit_learn(tmp_path: Path) -> None:
+    """The shipped trees, walked in plain Python at scan time, give the log-odds scikit-learn's model gives."""
+    from secretscan.training.scorer import _fit, feature_matrix
+
+    rows = read_rows([write_rows(tmp_path / "train.jsonl", population(7, 200))], unlabelled_weight=0.5)
+    matrix = feature_matrix([r.candidate for r in rows], 2**12)
+    labels = np.array([r.label for r in rows])
+    fitted = _fit(matrix, labels, np.ones(len(rows)), 1.0, trees=True)
+    assert fitted.trees is not None
+    weights, bias, forest = fitted.shipped()
+    assert forest is not None and len(forest.roots) == TREE_PARAMS["max_iter"]
+    scorer = Scorer(weights.tolist(), bias, (0.2, 0.8), 0.3, forest=forest)
+    fresh = [c for c, _ in population(8, 60)]
+    expected = fitted.log_odds(feature_matrix(fresh, 2**12))
+    assert [scorer.log_odds(c) for c in fresh] == pytest.approx(expected.tolist(), abs=1e-5)
+    # The trees learned something of their own: without them the log-odds differ.
+    assert not np.allclose(fitted.linear_log_odds(feature_matrix(fresh, 2**12)), expected)
 
 
 def test_cascade_f1_is_the_f1_of_the_verdicts_the_scan_gives() -> None:

@@ -20,9 +20,11 @@ import zlib
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 from secretscan.errors import ModelError
+from secretscan.inference.forest import Forest
 from secretscan.inference.verdict import logit, sigmoid
 from secretscan.scanner.features import FEATURES, candidate_features
 from secretscan.scanner.types import Candidate
@@ -54,15 +56,24 @@ class Scorer:
     # (below, above): the slopes that stretch the cascade's log-odds on either side of 0 into a calibrated
     # confidence. 0.5 stays where it is, so the findings at the default threshold don't move; (1, 1) changes nothing.
     calibration: tuple[float, float] = (1.0, 1.0)
+    # Trees over the same buckets, whose log-odds add to the weights' (None: the weights alone).
+    forest: Forest | None = None
 
     @property
     def buckets(self) -> int:
         return len(self.weights)
 
+    def log_odds(self, candidate: Candidate) -> float:
+        weights = self.weights
+        present = feature_indices(candidate, self.buckets)
+        log_odds = self.bias + sum(weights[i] for i in present)
+        if self.forest is not None:
+            log_odds += self.forest.log_odds(set(present))
+        return log_odds
+
     def score(self, candidates: Sequence[Candidate]) -> list[float]:
         """P(secret) of each candidate."""
-        weights, buckets = self.weights, self.buckets
-        return [sigmoid(self.bias + sum(weights[i] for i in feature_indices(c, buckets))) for c in candidates]
+        return [sigmoid(self.log_odds(c)) for c in candidates]
 
     def settles(self, probability: float) -> bool:
         low, high = self.band
@@ -97,15 +108,30 @@ def save_scorer(scorer: Scorer, path: Path) -> None:
             llm_weight=np.float64(scorer.llm_weight),
             calibration=np.array(scorer.calibration, dtype=np.float64),
             feature_set=np.array(FEATURE_SET),
+            **_forest_arrays(scorer.forest),
         )
 
 
-# The .npy dtypes `save_scorer` writes, as `array` typecodes: little-endian float32 and float64.
-_FLOAT_TYPECODES = {"<f4": "f", "<f8": "d"}
+def _forest_arrays(forest: Forest | None) -> dict[str, Any]:
+    import numpy as np
+
+    if forest is None:
+        return {}
+    return {
+        "forest_roots": np.asarray(forest.roots, dtype=np.int32),
+        "forest_buckets": np.asarray(forest.buckets, dtype=np.int32),
+        "forest_left": np.asarray(forest.left, dtype=np.int32),
+        "forest_right": np.asarray(forest.right, dtype=np.int32),
+        "forest_values": np.asarray(forest.values, dtype=np.float64),
+    }
 
 
-def _read_npy(blob: bytes) -> array[float] | str:
-    """One array of an .npz member (the .npy format, NEP 1): a 1-d or 0-d float array, or a 0-d unicode string."""
+# The .npy dtypes `save_scorer` writes, as `array` typecodes: little-endian float32, float64 and int32.
+_TYPECODES = {"<f4": "f", "<f8": "d", "<i4": "i"}
+
+
+def _read_npy(blob: bytes) -> array[Any] | str:
+    """One array of an .npz member (the .npy format, NEP 1): a 1-d or 0-d number array, or a 0-d unicode string."""
     if blob[:6] != b"\x93NUMPY":
         raise ValueError("not an .npy array")
     if blob[6] == 1:
@@ -118,9 +144,9 @@ def _read_npy(blob: bytes) -> array[float] | str:
         raise ValueError(f"an array of shape {shape}")
     if descr.startswith("<U") and shape == ():
         return payload.decode("utf-32-le").rstrip("\x00")
-    if descr not in _FLOAT_TYPECODES:
+    if descr not in _TYPECODES:
         raise ValueError(f"an array of dtype {descr}")
-    values: array[float] = array(_FLOAT_TYPECODES[descr])
+    values: array[Any] = array(_TYPECODES[descr])
     values.frombytes(payload)
     if sys.byteorder == "big":
         values.byteswap()
@@ -129,11 +155,19 @@ def _read_npy(blob: bytes) -> array[float] | str:
     return values
 
 
-def _floats(arrays: dict[str, array[float] | str], name: str) -> array[float]:
+def _numbers(arrays: dict[str, array[Any] | str], name: str) -> array[Any]:
     values = arrays[name]
     if isinstance(values, str):
         raise ValueError(f"{name} is text")
     return values
+
+
+def _forest(arrays: dict[str, array[Any] | str]) -> Forest | None:
+    """The trees of a weight file, or None for a file of weights alone (as every file before the trees was)."""
+    if "forest_roots" not in arrays:
+        return None
+    roots, buckets, left, right = (_numbers(arrays, f"forest_{name}") for name in ("roots", "buckets", "left", "right"))
+    return Forest(roots, buckets, left, right, _numbers(arrays, "forest_values"))
 
 
 def load_scorer(path: Path = DEFAULT_SCORER) -> Scorer:
@@ -141,10 +175,11 @@ def load_scorer(path: Path = DEFAULT_SCORER) -> Scorer:
     try:
         with zipfile.ZipFile(path) as archive:
             arrays = {name.removesuffix(".npy"): _read_npy(archive.read(name)) for name in archive.namelist()}
-        feature_set, weights = arrays["feature_set"], _floats(arrays, "weights")
-        (bias,), band, (llm_weight,) = _floats(arrays, "bias"), _floats(arrays, "band"), _floats(arrays, "llm_weight")
+        feature_set, weights = arrays["feature_set"], _numbers(arrays, "weights")
+        (bias,), band, (llm_weight,) = _numbers(arrays, "bias"), _numbers(arrays, "band"), _numbers(arrays, "llm_weight")
         # Files written before calibration was fitted report the cascade's P(secret) as it is.
-        calibration = _floats(arrays, "calibration") if "calibration" in arrays else array("d", (1.0, 1.0))
+        calibration = _numbers(arrays, "calibration") if "calibration" in arrays else array("d", (1.0, 1.0))
+        forest = _forest(arrays)
     # What a cut or damaged zip, .npy header or payload raises, from zipfile, zlib, struct, ast and array.
     except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError, SyntaxError, NotImplementedError,
             struct.error, zipfile.BadZipFile, zlib.error) as exc:
@@ -155,4 +190,6 @@ def load_scorer(path: Path = DEFAULT_SCORER) -> Scorer:
         raise ModelError(f"scorer {path}: malformed weights, band or LLM weight")
     if len(calibration) != 2 or not all(0 < slope < 100 for slope in calibration):
         raise ModelError(f"scorer {path}: malformed calibration")
-    return Scorer(weights, bias, (band[0], band[1]), llm_weight, (calibration[0], calibration[1]))
+    if forest is not None and (problem := forest.check()) is not None:
+        raise ModelError(f"scorer {path}: malformed trees ({problem})")
+    return Scorer(weights, bias, (band[0], band[1]), llm_weight, (calibration[0], calibration[1]), forest)

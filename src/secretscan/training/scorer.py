@@ -2,7 +2,7 @@
 
 The rows are the JSONL examples `data build` writes (synthetic and real candidates alike). Each prompt is read
 back into a candidate (path, rule, line, value), its features hashed exactly as at scan time, and a logistic
-regression fitted with scikit-learn. The settle band is chosen on out-of-fold predictions (folds keep a
+regression and gradient-boosted trees (`training/forest.py`) fitted with scikit-learn. The settle band is chosen on out-of-fold predictions (folds keep a
 repository or a generated group together), so the band is measured on code the fold never saw.
 """
 
@@ -19,11 +19,15 @@ import numpy as np
 
 from secretscan.config import Config
 from secretscan.errors import ConfigError
+from secretscan.inference.forest import Forest
 from secretscan.inference.scorer import Scorer, calibrated, feature_indices
 from secretscan.scanner.prompt import Prompt
 from secretscan.scanner.types import Candidate
+from secretscan.training.forest import Trees, fit_trees
 
 DEFAULT_BUCKETS = 2**18
+# The trees' share of the scorer's log-odds, the regression's the rest: an even mean, as measured in CV.
+TREE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -149,31 +153,62 @@ def feature_matrix(candidates: Iterable[Candidate], buckets: int) -> Any:
     return csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, buckets))
 
 
-def _fit(matrix: Any, labels: np.ndarray, weights: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+@dataclass(frozen=True)
+class Fitted:
+    """The scorer's models fitted on some rows: the regression, and the trees over the same features (None: the
+    regression alone), averaged in log-odds."""
+
+    coef: np.ndarray
+    bias: float
+    trees: Trees | None
+
+    def linear_log_odds(self, matrix: Any) -> np.ndarray:
+        return np.asarray(matrix @ self.coef + self.bias, dtype=np.float64)
+
+    def log_odds(self, matrix: Any) -> np.ndarray:
+        if self.trees is None:
+            return self.linear_log_odds(matrix)
+        return TREE_SHARE * self.trees.log_odds(matrix) + (1 - TREE_SHARE) * self.linear_log_odds(matrix)
+
+    def shipped(self) -> tuple[np.ndarray, float, Forest | None]:
+        """The weights, bias and forest of a `Scorer` with these log-odds."""
+        if self.trees is None:
+            return self.coef, self.bias, None
+        linear = 1 - TREE_SHARE
+        bias = linear * self.bias + TREE_SHARE * self.trees.baseline
+        return linear * self.coef, bias, self.trees.forest(TREE_SHARE)
+
+
+def _fit(matrix: Any, labels: np.ndarray, weights: np.ndarray, c: float, trees: bool) -> Fitted:
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=c, max_iter=2000, solver="liblinear")
     model.fit(matrix, labels, sample_weight=weights)
-    return model.coef_[0].astype(np.float32), float(model.intercept_[0])
+    fitted_trees = fit_trees(matrix, labels, weights) if trees else None
+    return Fitted(model.coef_[0].astype(np.float32), float(model.intercept_[0]), fitted_trees)
 
 
 def fold_of(group: str, folds: int) -> int:
     return int.from_bytes(hashlib.sha256(group.encode()).digest()[:4], "big") % folds
 
 
-def out_of_fold(rows: Sequence[ScorerRow], matrix: Any, c: float, folds: int) -> np.ndarray:
-    """Each row's P(secret) from a model fitted on the other folds (`matrix`: the rows' `feature_matrix`)."""
+def out_of_fold(
+    rows: Sequence[ScorerRow], matrix: Any, c: float, folds: int, trees: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's P(secret) from models fitted on the other folds (`matrix`: the rows' `feature_matrix`): the
+    scorer's, and its regression's alone."""
     labels = np.array([r.label for r in rows])
     weights = np.array([r.weight for r in rows])
     fold = np.array([fold_of(r.group, folds) for r in rows])
-    predictions = np.zeros(len(rows))
+    predictions, linear = np.zeros(len(rows)), np.zeros(len(rows))
     for k in range(folds):
         held = fold == k
         if held.all() or not held.any():
             continue
-        coef, bias = _fit(matrix[~held], labels[~held], weights[~held], c)
-        predictions[held] = 1 / (1 + np.exp(-(matrix[held] @ coef + bias)))
-    return predictions
+        fitted = _fit(matrix[~held], labels[~held], weights[~held], c, trees)
+        predictions[held] = 1 / (1 + np.exp(-fitted.log_odds(matrix[held])))
+        linear[held] = 1 / (1 + np.exp(-fitted.linear_log_odds(matrix[held])))
+    return predictions, linear
 
 
 def choose_band(
@@ -290,6 +325,7 @@ class FitReport:
     rows: int
     positives: int
     auc: float | None  # out of fold, on the real rows when there are any
+    linear_auc: float | None  # the same, of the regression alone (without the trees)
     settled_share: float
     settled_accuracy: float | None
     # (LLM weight, F1 of the cascade) on the rows the judge scored, when it scored any.
@@ -315,6 +351,7 @@ def fit_scorer(
     policy: BandPolicy = BandPolicy(),
     llm_probabilities: Mapping[int, float] | None = None,
     calibration_probabilities: Mapping[int, float] | None = None,
+    trees: bool = False,
 ) -> FitReport:
     """Cross-validate (AUC, band), then fit on every row.
 
@@ -326,10 +363,12 @@ def fit_scorer(
     lightest, on a tie), not `policy.llm_weight`. The calibration is then fitted on the cascade's P(secret) of the
     labelled rows in `calibration_probabilities` (the judge's P(secret) of every row it has one for, out of fold;
     by default `llm_probabilities`): the more rows, the surer the slopes, and most of a cascade's verdicts are the
-    scorer's, which is out of fold on every row."""
+    scorer's, which is out of fold on every row.
+
+    With `trees`, gradient-boosted trees over the same features join the regression (`Fitted`)."""
     labels = np.array([r.label for r in rows])
     matrix = feature_matrix((r.candidate for r in rows), buckets)
-    predictions = out_of_fold(rows, matrix, c, folds)
+    predictions, linear_predictions = out_of_fold(rows, matrix, c, folds, trees)
     measured = np.array([r.real for r in rows])
     if not measured.any():
         measured[:] = True
@@ -343,7 +382,7 @@ def fit_scorer(
     settled = ((predictions < low) | (predictions > high)) & measured
     settled_accuracy = float(((predictions[settled] > high) == labels[settled]).mean()) if settled.any() else None
     settled_share = float(settled.sum() / measured.sum())
-    coef, bias = _fit(matrix, labels, np.array([r.weight for r in rows]), c)
+    coef, bias, forest = _fit(matrix, labels, np.array([r.weight for r in rows]), c, trees).shipped()
     band = (_shifted(low, shift), _shifted(high, shift))
     fold_f1: tuple[tuple[float, float], ...] = ()
     llm_weight = policy.llm_weight
@@ -370,11 +409,12 @@ def fit_scorer(
             np.array([fold_of(rows[i].group, folds) for i in calibrated_rows]),
         )
     return FitReport(
-        scorer=Scorer(coef.astype(np.float32).tolist(), bias - shift, band, llm_weight, calibration),
+        scorer=Scorer(coef.astype(np.float32).tolist(), bias - shift, band, llm_weight, calibration, forest),
         calibrated_from=optimum,
         rows=len(rows),
         positives=int(labels.sum()),
         auc=roc_auc(predictions[measured], labels[measured]),
+        linear_auc=roc_auc(linear_predictions[measured], labels[measured]),
         settled_share=settled_share,
         settled_accuracy=settled_accuracy,
         fold_f1=fold_f1,
