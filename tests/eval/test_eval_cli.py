@@ -116,7 +116,12 @@ def test_calibration_is_reported_with_its_diagram(
         k: rules["metrics"]["labelled-only"][k] for k in ("tp", "fp", "fn")
     }
     assert "calibration" not in mode_report(out, "keyword") or mode_report(out, "keyword")["calibration"] == {}
-    assert f"rules: ECE {calibration['ece']:.3f} (labelled-only, 10 bins, {calibration['lines']} scored lines)" in stdout
+    low, high = calibration["ece_ci95"]
+    assert low <= calibration["ece"] <= high
+    assert (
+        f"rules: ECE {calibration['ece']:.3f} (95% CI {low:.3f}–{high:.3f}; labelled-only, 10 bins, "
+        f"{calibration['lines']} scored lines)"
+    ) in stdout
     markdown = (out / "report.md").read_text(encoding="utf-8")
     assert "## Calibration" in markdown and "![reliability diagram](reliability.png)" in markdown
     assert "What a threshold buys" in markdown

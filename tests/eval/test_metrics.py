@@ -7,6 +7,7 @@ import pytest
 from secretscan.eval.metrics import (
     Counts,
     best_point,
+    bootstrap_ece_interval,
     bootstrap_f1_interval,
     calibration_error,
     count,
@@ -121,6 +122,30 @@ def test_expected_calibration_error_by_hand() -> None:
     assert expected_calibration_error([], []) is None
     with pytest.raises(ValueError):
         expected_calibration_error([0.5], [])
+
+
+def test_ece_interval_brackets_the_ece_and_narrows_with_more_lines() -> None:
+    import random
+
+    rng = random.Random(7)
+
+    def sample(n: int) -> tuple[list[float], list[bool]]:
+        # Calibrated by construction: a line with score p is a secret with probability p.
+        scores = [rng.random() for _ in range(n)]
+        return scores, [rng.random() < score for score in scores]
+
+    small, large = sample(100), sample(5000)
+    small_low, small_high = bootstrap_ece_interval(*small)  # type: ignore[misc]
+    large_low, large_high = bootstrap_ece_interval(*large)  # type: ignore[misc]
+    assert large_high - large_low < small_high - small_low
+    assert large_low <= expected_calibration_error(*large) <= large_high  # type: ignore[operator]
+    assert large_high < 0.05  # calibrated: a small ECE, surely
+    # Every line in one bin with the same gap: each resample has the same ECE.
+    assert bootstrap_ece_interval([0.95] * 10, [True] * 10) == pytest.approx((0.05, 0.05))
+    assert bootstrap_ece_interval(*small) == bootstrap_ece_interval(*small)  # seeded
+    assert bootstrap_ece_interval([], []) is None
+    with pytest.raises(ValueError):
+        bootstrap_ece_interval([0.5], [])
 
 
 def test_sweep_counts_at_every_threshold_by_hand() -> None:

@@ -24,6 +24,7 @@ from secretscan.eval.metrics import (
     ScoredLine,
     SweepPoint,
     best_point,
+    bootstrap_ece_interval,
     bootstrap_f1_interval,
     calibration_error,
     count,
@@ -61,6 +62,7 @@ class Calibration:
     bins: tuple[CalibrationBin, ...]
     ece: float | None
     lines: int
+    ece_ci95: tuple[float, float] | None = None  # bootstrap over the scored lines
 
 
 @dataclass(frozen=True)
@@ -140,8 +142,9 @@ def evaluate(corpus: Corpus, run: ModeRun, threshold: float, tracer: CorpusTrace
 def calibration_of(lines: Iterable[ScoredLine]) -> Calibration:
     """The reliability bins and ECE of the scored lines; an unlabelled one (strict convention) is no secret."""
     scored = [(score, label is True) for score, label in lines if score is not None]
-    cells = reliability([score for score, _ in scored], [label for _, label in scored])
-    return Calibration(tuple(cells), calibration_error(cells), len(scored))
+    scores, labels = [score for score, _ in scored], [label for _, label in scored]
+    cells = reliability(scores, labels)
+    return Calibration(tuple(cells), calibration_error(cells), len(scored), bootstrap_ece_interval(scores, labels))
 
 
 def _error_records(

@@ -73,6 +73,7 @@ def _point_json(point: SweepPoint | None) -> dict[str, Any] | None:
 def _calibration_json(calibration: Calibration) -> dict[str, Any]:
     return {
         "ece": _round(calibration.ece),
+        "ece_ci95": None if calibration.ece_ci95 is None else [_round(bound) for bound in calibration.ece_ci95],
         "lines": calibration.lines,
         "bins": [
             {
@@ -279,8 +280,8 @@ def _sweep_rows(evals: Sequence[ModeEval]) -> list[list[str]]:
 def calibration_summary(evals: Sequence[ModeEval]) -> list[str]:
     """One line per mode that gives confidences: its ECE on the labelled lines it scored."""
     return [
-        f"{e.run.mode}: ECE {fmt_rate(calibration.ece)} (labelled-only, {len(calibration.bins)} bins, "
-        f"{calibration.lines} scored lines)"
+        f"{e.run.mode}: ECE {fmt_rate(calibration.ece)} (95% CI {_interval(calibration.ece_ci95)}; labelled-only, "
+        f"{len(calibration.bins)} bins, {calibration.lines} scored lines)"
         for e in evals
         if (calibration := e.calibration.get("labelled-only")) is not None
     ]
@@ -306,12 +307,13 @@ def _calibration_lines(evals: Sequence[ModeEval], plotted: bool) -> list[str]:
         [
             e.run.mode,
             fmt_rate(e.calibration["labelled-only"].ece),
+            _interval(e.calibration["labelled-only"].ece_ci95),
             str(e.calibration["labelled-only"].lines),
             fmt_rate(e.calibration["strict"].ece) if "strict" in e.calibration else "–",
         ]
         for e in measured
     ]
-    lines += _table(["mode", "ECE", "scored lines", "strict ECE"], rows)
+    lines += _table(["mode", "ECE", "ECE 95% CI", "scored lines", "strict ECE"], rows)
     lines.append("")
     if plotted:
         lines += [f"![reliability diagram]({RELIABILITY_FILE})", ""]
