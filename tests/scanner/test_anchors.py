@@ -93,14 +93,16 @@ MARKED_RULES = [rule for rule in TOKEN_RULES if rule.line_marker]
 MARKED_NAMES = ["aws_secret_access_key", "AWS_SECRET", "aws\u017fecret", "\u017fecret_access_key", "SECRET.ACCESS.KEY"]
 MARKED_NAMES += ["secret-Access-\u212aey", "my_aws_key_secret"]
 MARKED_NAMES += ["gs_secret", "JENKINS_API_TOKEN", "jen\u212ains-crumb", "sonar.login", "SONAR_TOKEN", "--token"]
-MARKED_NAMES += ["TO\u212aEN"]
+MARKED_NAMES += ["TO\u212aEN", "OKTA_API_TOKEN", "o\u212ata", "Authorization: SSWS"]
 MARKED_VALUES = ["A/b+" * 10, "Ab1" * 13 + "z", "0123456789abcdef" * 2 + "-us12", "123456789:AA" + "ab" * 16 + "x"]
-MARKED_VALUES += ["11" + "0a1b2c3d" * 4, "0a1b2c3d" * 5, "k3x9qa.0a1b2c3d4e5f6g7h"]
+MARKED_VALUES += ["11" + "0a1b2c3d" * 4, "0a1b2c3d" * 5, "k3x9qa.0a1b2c3d4e5f6g7h", "00" + "Ab3_" * 10]
+MARKED_VALUES += ["Ab3dE5" + "0a1b2c" * 5 + "NRAL"]
 MARKED_OPERATORS = [" = '", '": "', "=", ":", " => ", ", "]
 MARKED_ASSIGNMENTS = st.tuples(
     st.sampled_from(MARKED_NAMES), st.sampled_from(MARKED_OPERATORS), st.sampled_from(MARKED_VALUES)
 ).map("".join)
 MARKED_PIECES = ["aws", "Secret", "-us", "-US", ":AA", "jenkins", "Sonar", "token", "PsExec -u a -p ", "P\u017fexec"]
+MARKED_PIECES += ["kubeadm join", "--token ", "ssws ", "NRAL"]
 MARKED_PIECES += ["'", '"', "\n", "\r\n", " ", "x", "12", "\u0130", "\u0131", "é"]
 MARKED_TEXTS = st.lists(st.one_of(MARKED_ASSIGNMENTS, st.sampled_from(MARKED_PIECES + MARKED_VALUES)), max_size=12)
 
@@ -115,6 +117,8 @@ def test_the_shipped_rules_with_a_line_marker() -> None:
         "sonarqube-login",
         "kubernetes-bootstrap-token",
         "psexec-password",
+        "okta-api-token",
+        "newrelic-license-key",
     }
 
 

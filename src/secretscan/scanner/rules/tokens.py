@@ -152,12 +152,16 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _context_rule(
         "gcs-hmac-secret",
         "cloud",
-        r"(?:gs|gcs|google[_.-]?cloud[_.-]?storage|hmac)[\w.-]{0,20}?secret",
+        r"(?:gs|gcs)[\w.-]{0,20}?secret|hmac[_.-]?secret",
         r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])",
-        "gs_",
-        "gcs",
-        "google",
-        "hmac",
+        "gs_secret",
+        "gcs_",
+        "gcs-",
+        "gcs.",
+        "hmac_secret",
+        "hmac-secret",
+        "hmac.secret",
+        "hmacsecret",
         prior=0.8,
         line_marker="secret",
     ),
@@ -262,6 +266,7 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         "nral",
         prior=0.85,
         inner_keywords=("nral",),
+        line_marker="nral",
         certain=lambda secret: looks_random(secret[:-4]),
     ),
     _rule(
@@ -272,29 +277,43 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         "px-dep-",
         certain=lambda secret: looks_random(secret[7:].replace("-", "")),
     ),
+    # Okta API tokens: `00` and 40 base-62 characters, under an Okta name or after SSWS (Okta's Authorization
+    # scheme). Two rules, so that each runs on the lines that hold its own anchor.
+    _context_rule(
+        "okta-api-token",
+        "cloud",
+        "okta",
+        r"00[A-Za-z0-9_-]{39}[A-Za-z0-9_]",
+        "okta",
+        prior=0.8,
+        line_marker="okta",
+    ),
     _rule(
         "okta-api-token",
         "cloud",
-        # `00` and 40 base-62 characters, under an Okta name or after SSWS (Okta's Authorization scheme).
-        r"(?i:okta[\w.-]{0,25}?[\"'\]]{0,2}[ \t]{0,3}(?:=>|:=|=|:|,)[ \t]{0,3}[\"'`]?|ssws[ \t]+)"
-        r"(?P<secret>00[A-Za-z0-9_-]{39}[A-Za-z0-9_])" + _END,
-        "okta",
+        r"(?i:ssws)[ \t]+(?P<secret>00[A-Za-z0-9_-]{39}[A-Za-z0-9_])" + _END,
         "ssws",
         prior=0.8,
         secret_group="secret",
         word_start=False,
+        line_marker="ssws",
     ),
     _rule(
         "kubernetes-bootstrap-token",
         "cloud",
-        # `<6>.<16>` lowercase base-36 (kubeadm's --token, a bootstrap-token Secret's token): only after a token name.
+        # `<6>.<16>` lowercase base-36 (kubeadm's --token, a bootstrap-token Secret's token): only after a token name,
+        # in a text that speaks of kubeadm or bootstrap tokens (most texts say "token").
         r"(?:--token[ \t=]+|(?i:token)[\w-]{0,10}[\"']?[ \t]*[:=][ \t]*[\"']?)(?P<secret>[a-z0-9]{6}\.[a-z0-9]{16})"
         r"(?![\w.-])",
-        "token",
+        "kubeadm",
+        "bootstrap",
+        "--token",
+        "join_token",
+        "join-token",
         prior=0.75,
         secret_group="secret",
         word_start=False,
-        inner_keywords=("token",),
+        inner_keywords=("kubeadm", "bootstrap", "join_token", "join-token"),
         line_marker="token",
     ),
     _rule(
