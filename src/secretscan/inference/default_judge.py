@@ -13,7 +13,7 @@ from pathlib import Path
 from secretscan.errors import ModelError
 from secretscan.inference.head import Head, load_head
 from secretscan.inference.llama_cpp import LlamaCppJudge, model_identity, with_head
-from secretscan.inference.models import adapter_hashes, check_gguf, find_merged_model
+from secretscan.inference.models import adapter_hashes, check_gguf, find_merged_model, merged_models_dir
 from secretscan.scanner.prompt import Prompt
 
 Warn = Callable[[str], None]
@@ -56,10 +56,11 @@ class DefaultJudge:
         """The llama.cpp judge that does the work: on the merged model (built now if missing), else base + adapter."""
         if self._inner is None:
             merged = find_merged_model(self.base, self.adapter) or self._build_merged_model()
+            # The prompts' shared prefix is kept beside the merged models, between runs (LlamaRunner.prime).
             if merged is not None:
-                self._inner = LlamaCppJudge(merged, head=self.head)
+                self._inner = LlamaCppJudge(merged, head=self.head, prefix_dir=merged.parent)
             else:
-                self._inner = LlamaCppJudge(self.base, self.adapter, head=self.head)
+                self._inner = LlamaCppJudge(self.base, self.adapter, head=self.head, prefix_dir=merged_models_dir())
         return self._inner
 
     def _build_merged_model(self) -> Path | None:

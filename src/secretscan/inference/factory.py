@@ -8,7 +8,13 @@ from pathlib import Path
 
 from secretscan.config import Config
 from secretscan.inference.base import Judge
-from secretscan.inference.models import embedded_base_model, find_merged_model, shipped_adapter, shipped_head
+from secretscan.inference.models import (
+    embedded_base_model,
+    find_merged_model,
+    merged_models_dir,
+    shipped_adapter,
+    shipped_head,
+)
 
 Warn = Callable[[str], None]
 
@@ -60,10 +66,10 @@ def _llama_cpp_judge(config: Config, warn: Warn) -> Judge:
     from secretscan.inference.llama_cpp import LlamaCppJudge
 
     if config.model or config.lora:
-        return LlamaCppJudge(*llama_cpp_files(config))
+        return LlamaCppJudge(*llama_cpp_files(config), prefix_dir=merged_models_dir())
     base, adapter = embedded_base_model(), shipped_adapter()
     if adapter is None:
-        return LlamaCppJudge(base)
+        return LlamaCppJudge(base, prefix_dir=merged_models_dir())
     from secretscan.inference.default_judge import DefaultJudge
 
     return DefaultJudge(base, adapter, warn, shipped_head())

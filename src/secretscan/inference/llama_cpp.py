@@ -11,12 +11,18 @@ our template but *not* in the user part, so scanned code can't inject `<|im_end|
 tokens of the previous prompt; the next prompt reuses the longest common prefix (always the system prompt,
 often the `path:` line too) and only its new tokens are evaluated. P(secret) is the softmax of the `yes` and
 `no` label logits at the assistant position, renormalised over the two.
+
+What a single call costs is what a commit hook waits for, so a cold process does no work that one call doesn't
+need: the context starts at the size a prompt needs (`START_N_CTX`) and grows only for a longer one; the fixed
+prefix of every prompt (system prompt and user header) is evaluated in a batch of its own and its keys and values
+are saved in a file (`prefix_dir`) that the next process reads instead of evaluating them again.
 """
 
 from __future__ import annotations
 
 import array
 import ctypes
+import hashlib
 import importlib
 import importlib.util
 import os
@@ -31,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from secretscan.errors import ModelError
 from secretscan.inference.head import Head
+from secretscan.inference.held_files import held_temp_file, remove_abandoned
 from secretscan.inference.models import check_gguf, file_identity
 from secretscan.inference.verdict import p_secret
 from secretscan.scanner.prompt import LABEL_SAFE, LABEL_SECRET, Prompt, render_chat
@@ -40,7 +47,18 @@ if TYPE_CHECKING:
 
 # A prompt without context lines is ~120 tokens; 2048 fits ten context lines of 240 characters each way.
 DEFAULT_N_CTX = 2048
+# The context a runner starts with: the longest prompt without context lines (a 240-character line and a
+# 120-character value, path and rule) fits. Making a context costs with its size (llama.cpp allocates and clears
+# the KV cache and reserves the graphs for it): 33-43 ms at 2048 tokens, 12-15 ms at 512, on 2 cores.
+START_N_CTX = 512
 N_BATCH = 512
+# libgomp's spin before a thread waiting at a barrier sleeps, in spins (about 10 us here). ggml's threads meet at
+# a barrier after every graph node (~1000 per evaluation): sleeping at once (OMP_WAIT_POLICY=PASSIVE) costs a
+# futex wake-up each time, 138 -> 70 ms for 28 tokens on 2 idle cores; spinning without end (libgomp's default
+# 300,000, ACTIVE's 30 billion) collapses when the cores are busy with other work (a hook during a build, a
+# shared CI runner): 12 s instead of 1.6 s per candidate. A short spin stays bounded under load (measured with
+# two busy loops on 2 cores: 0.37 s median, as PASSIVE's 0.31-0.56 s).
+GOMP_SPIN_COUNT = "1000"
 
 # llama.cpp logs through one process-wide callback. Ours never prints (a pre-commit hook must stay quiet);
 # it keeps the first error lines since the last load began, so that a failed load can say why, in one line.
@@ -72,11 +90,11 @@ def library() -> ModuleType:
     global _library_module, _log_callback
     with _library_lock:
         if _library_module is None:
-            # ggml's CPU threads meet at an OpenMP barrier after every graph node (~1000 per evaluation). Spinning
-            # there collapses when the cores are busy with other work (a hook during a build, a shared CI runner):
-            # 12 s instead of 1.6 s per candidate with 2 threads on 2 loaded cores. Sleeping costs little when
-            # idle. libgomp reads this when llama.cpp's library loads, so it must be set before the import.
-            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+            # See GOMP_SPIN_COUNT. libgomp reads these when llama.cpp's library loads, so they must be set before
+            # the import; a user's own OpenMP settings win. (An explicit spin count overrides the policy's.)
+            if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+                os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+                os.environ["GOMP_SPINCOUNT"] = GOMP_SPIN_COUNT
             llama = _import_bindings()
             _log_callback = llama.llama_log_callback(_quiet_log)
             llama.llama_log_set(_log_callback, ctypes.c_void_p(0))
@@ -168,7 +186,8 @@ class LlamaRunner:
     """One GGUF model (plus an optional LoRA adapter) and one context: tokens in, next-token logits out.
 
     Construction only checks the files; the weights load (memory-mapped) on first use. Consecutive calls reuse
-    the KV cache of their common token prefix. All methods take the runner's lock.
+    the KV cache of their common token prefix; `prime` puts a prefix there that every call shares, from
+    `prefix_dir` when an earlier process saved it. All methods take the runner's lock.
     """
 
     def __init__(
@@ -179,10 +198,17 @@ class LlamaRunner:
         n_ctx: int = DEFAULT_N_CTX,
         n_threads: int | None = None,
         hidden_states: bool = False,
+        prefix_dir: Path | None = None,
     ) -> None:
+        """`n_ctx`: the longest prompt (the context starts smaller and grows to it); `prefix_dir`: where `prime`
+        keeps the keys and values of a prefix between processes (None: it evaluates it in each)."""
         self.model_path = model_path
         self.lora_path = lora_path
         self.n_ctx = n_ctx
+        self.prefix_dir = prefix_dir
+        # The size of the context made now (0: none yet), START_N_CTX or n_ctx.
+        self._ctx_size = 0
+        self._identity: str | None = None
         self.n_threads = n_threads or _usable_cpus()
         self._lock = threading.RLock()
         self._model: llama_cpp.llama_model_p | None = None
@@ -207,6 +233,13 @@ class LlamaRunner:
         with self._lock:
             if self._model is None:
                 self._load()
+
+    @property
+    def identity(self) -> str:
+        """`model_identity` of the model and adapter, computed once."""
+        if self._identity is None:
+            self._identity = model_identity(self.model_path, self.lora_path)
+        return self._identity
 
     @property
     def eos_token(self) -> int:
@@ -246,6 +279,8 @@ class LlamaRunner:
         with self._lock:
             self.load()
             llama = library()
+            if len(tokens) > self._ctx_size:
+                self._grow_context()
             # Reuse the cached prefix, but evaluate at least the last token: its logits are the answer.
             reuse = 0
             limit = min(len(self._cached), len(tokens) - 1)
@@ -259,6 +294,97 @@ class LlamaRunner:
             row = llama.llama_get_logits_ith(self._ctx, -1)
             count = llama.llama_vocab_n_tokens(self._vocab)
             return array.array("f", ctypes.string_at(row, count * ctypes.sizeof(ctypes.c_float)))
+
+    def prime(self, prefix: Sequence[int]) -> None:
+        """Make the KV cache start with `prefix`, the tokens that every prompt to come starts with, evaluated in a
+        batch of their own: as kept from the call before; else read from the state that a runner on the same model
+        saved in `prefix_dir`; else evaluated now (and saved there). The next calls evaluate only what follows it.
+
+        A saved state holds exactly what evaluating `prefix` alone leaves in the cache, so the answers are the same
+        bits with or without it; one that is unreadable, damaged or for anything else is ignored and replaced.
+        """
+        if not prefix:
+            return
+        with self._lock:
+            self.load()
+            if self._cached[: len(prefix)] == list(prefix):
+                return
+            if len(prefix) > self._ctx_size:
+                self._grow_context()
+            self.forget()
+            path = self._prefix_file(prefix)
+            if path is not None and self._read_prefix(path, prefix):
+                self._cached = list(prefix)
+                return
+            self._decode(prefix, start=0)
+            self._cached = list(prefix)
+            if path is not None:
+                self._save_prefix(path, prefix)
+
+    def _prefix_key(self, prefix: Sequence[int]) -> str:
+        """What a saved prefix state must match: the model and adapter, llama.cpp's build and CPU paths (its
+        library file and system info), the threads, and the tokens."""
+        llama = library()
+        lib = Path(str(llama.__file__)).parent / "lib"
+        builds = sorted(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in lib.glob("*") if f.is_file())
+        parts = [
+            _PREFIX_FORMAT.decode(),
+            self.identity,
+            *builds,
+            llama.llama_print_system_info().decode("utf-8", "replace"),
+            f"threads:{self.n_threads}",
+            ",".join(map(str, prefix)),
+        ]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def _prefix_file(self, prefix: Sequence[int]) -> Path | None:
+        if self.prefix_dir is None:
+            return None
+        return self.prefix_dir / f"prefix-{self._prefix_key(prefix)[:32]}{_PREFIX_SUFFIX}"
+
+    def _read_prefix(self, path: Path, prefix: Sequence[int]) -> bool:
+        """Load the saved state at `path` into the (empty) KV cache; False, with the cache empty, unless it is
+        whole, for this key, and llama.cpp takes it as `prefix`'s keys and values."""
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return False
+        key = self._prefix_key(prefix).encode()
+        header = _PREFIX_FORMAT + key + b"\n"
+        digest_end = len(header) + hashlib.sha256().digest_size
+        if not data.startswith(header) or len(data) <= digest_end:
+            return False
+        payload = memoryview(data)[digest_end:]
+        if hashlib.sha256(payload).digest() != data[len(header) : digest_end]:
+            return False
+        llama = library()
+        buffer = (ctypes.c_uint8 * len(payload)).from_buffer_copy(payload)
+        _start_capture()
+        read = llama.llama_state_seq_set_data(self._ctx, buffer, len(payload), 0)
+        memory = llama.llama_get_memory(self._ctx)
+        if read != len(payload) or llama.llama_memory_seq_pos_max(memory, 0) != len(prefix) - 1:
+            llama.llama_memory_clear(memory, True)
+            return False
+        return True
+
+    def _save_prefix(self, path: Path, prefix: Sequence[int]) -> None:
+        """Save the KV cache (which holds `prefix` alone) at `path`, atomically; a folder we can't write in is
+        left alone: the next process evaluates the prefix again."""
+        llama = library()
+        size = llama.llama_state_seq_get_size(self._ctx, 0)
+        buffer = (ctypes.c_uint8 * size)()
+        if llama.llama_state_seq_get_data(self._ctx, buffer, size, 0) != size:
+            return
+        payload = bytes(buffer)
+        key = self._prefix_key(prefix).encode()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            remove_abandoned(path.parent, f"{_PREFIX_TEMP}*{_PREFIX_SUFFIX}")
+            with held_temp_file(path.parent, _PREFIX_TEMP, _PREFIX_SUFFIX) as temporary:
+                temporary.write_bytes(_PREFIX_FORMAT + key + b"\n" + hashlib.sha256(payload).digest() + payload)
+                os.replace(temporary, path)
+        except OSError:
+            pass
 
     def hidden_state(self) -> array.array[float]:
         """The last hidden state (after the final norm) of the token that the last `next_token_logits` call ended
@@ -321,18 +447,31 @@ class LlamaRunner:
         try:
             self._vocab = llama.llama_model_get_vocab(model)
             self._n_embd = int(llama.llama_model_n_embd(model))
-            self._ctx = self._new_context(model)
             if self.lora_path is not None:
-                self._apply_lora(model, self.lora_path)
+                self._adapter = self._load_lora(model, self.lora_path)
+            self._ctx = self._new_context(model, min(self.n_ctx, START_N_CTX))
             self._batch = llama.llama_batch_init(N_BATCH, 0, 1)
         except BaseException:
             self._free()
             raise
 
-    def _new_context(self, model: llama_cpp.llama_model_p) -> llama_cpp.llama_context_p:
+    def _grow_context(self) -> None:
+        """Replace the context by one of the full n_ctx (the KV cache starts empty). Answers don't depend on the
+        context's size: the attention reads only the cells in use, the rest masked out."""
+        assert self._model is not None
+        if self._ctx_size >= self.n_ctx:
+            return
+        llama = library()
+        llama.llama_free(self._ctx)
+        self._ctx = None
+        self._ctx_size = 0
+        self._cached = []
+        self._ctx = self._new_context(self._model, self.n_ctx)
+
+    def _new_context(self, model: llama_cpp.llama_model_p, n_ctx: int) -> llama_cpp.llama_context_p:
         llama = library()
         params = llama.llama_context_default_params()
-        params.n_ctx = self.n_ctx
+        params.n_ctx = n_ctx
         params.n_batch = N_BATCH
         params.n_ubatch = N_BATCH
         params.n_seq_max = 1
@@ -352,20 +491,26 @@ class LlamaRunner:
         if not ctx:
             reason = _first_error("out of memory?")
             raise ModelError(f"cannot create a llama.cpp context for {self.model_path}: {reason}")
+        try:
+            if self._adapter is not None:
+                adapters = (llama.llama_adapter_lora_p_ctypes * 1)(self._adapter)
+                scales = (ctypes.c_float * 1)(1.0)
+                if llama.llama_set_adapters_lora(ctx, adapters, 1, scales) != 0:
+                    raise ModelError(f"cannot apply LoRA adapter {self.lora_path} to {self.model_path}")
+        except BaseException:
+            llama.llama_free(ctx)
+            raise
+        self._ctx_size = n_ctx
         return ctx
 
-    def _apply_lora(self, model: llama_cpp.llama_model_p, lora_path: Path) -> None:
+    def _load_lora(self, model: llama_cpp.llama_model_p, lora_path: Path) -> llama_cpp.llama_adapter_lora_p:
         llama = library()
         _start_capture()
         adapter = llama.llama_adapter_lora_init(model, str(lora_path).encode())
         if not adapter:
             reason = _first_error("not a LoRA adapter for this model")
             raise ModelError(f"cannot load LoRA adapter {lora_path}: {reason}")
-        self._adapter = adapter
-        adapters = (llama.llama_adapter_lora_p_ctypes * 1)(adapter)
-        scales = (ctypes.c_float * 1)(1.0)
-        if llama.llama_set_adapters_lora(self._ctx, adapters, 1, scales) != 0:
-            raise ModelError(f"cannot apply LoRA adapter {lora_path} to {self.model_path}")
+        return adapter
 
     def _decode(self, tokens: Sequence[int], start: int) -> None:
         llama = library()
@@ -406,6 +551,7 @@ class LlamaRunner:
         if self._ctx is not None:
             llama.llama_free(self._ctx)
             self._ctx = None
+            self._ctx_size = 0
         if self._adapter is not None:
             llama.llama_adapter_lora_free(self._adapter)
             self._adapter = None
@@ -462,6 +608,12 @@ def _interrupts_in_callbacks() -> Iterator[list[BaseException]]:
         _decoding.interrupts = None
 
 
+# A saved prefix state: this line, the key's sha256 (hex) and a newline, the payload's sha256, then the payload
+# (llama_state_seq_get_data of sequence 0).
+_PREFIX_FORMAT = b"secretscan-kv-prefix 1\n"
+_PREFIX_SUFFIX = ".kvstate"
+_PREFIX_TEMP = ".prefix-"
+
 # The name llama.cpp's graphs give the final norm's output (`cb(cur, "result_norm", -1)` in its model builders).
 _FINAL_NORM = b"result_norm"
 _ggml_base_module: ctypes.CDLL | None = None
@@ -501,10 +653,14 @@ class LlamaCppJudge:
         n_threads: int | None = None,
         head: Head | None = None,
         hidden_states: bool = False,
+        prefix_dir: Path | None = None,
     ) -> None:
-        """`hidden_states`: keep each call's hidden state for `read` (a head needs them, and has them kept)."""
+        """`hidden_states`: keep each call's hidden state for `read` (a head needs them, and has them kept);
+        `prefix_dir`: where the runner keeps the prompts' shared prefix between processes (see `LlamaRunner.prime`)."""
         keep = hidden_states or head is not None
-        self.runner = LlamaRunner(model_path, lora_path, n_ctx=n_ctx, n_threads=n_threads, hidden_states=keep)
+        self.runner = LlamaRunner(
+            model_path, lora_path, n_ctx=n_ctx, n_threads=n_threads, hidden_states=keep, prefix_dir=prefix_dir
+        )
         self.head = head
         self._model_id: str | None = None
         self._label_ids: tuple[int, int] | None = None
@@ -512,7 +668,7 @@ class LlamaCppJudge:
     @property
     def model_id(self) -> str:
         if self._model_id is None:
-            self._model_id = with_head(model_identity(self.runner.model_path, self.runner.lora_path), self.head)
+            self._model_id = with_head(self.runner.identity, self.head)
         return self._model_id
 
     def load(self) -> None:
@@ -535,7 +691,10 @@ class LlamaCppJudge:
         secret_id, safe_id = self.label_ids()
         answers = []
         for prompt in prompts:
-            logits = self.runner.next_token_logits(self.prompt_tokens(prompt))
+            tokens = self.prompt_tokens(prompt)
+            # The system prompt and the user turn's header: the same in every prompt, evaluated once.
+            self.runner.prime(tokens[: self._prefix_length(prompt)])
+            logits = self.runner.next_token_logits(tokens)
             state = self.runner.hidden_state() if hidden_states else array.array("f")
             answers.append((p_secret(logits[secret_id], logits[safe_id]), state))
         return answers
@@ -555,11 +714,19 @@ class LlamaCppJudge:
             self._label_ids = (ids[0], ids[1])
         return self._label_ids
 
-    def prompt_tokens(self, prompt: Prompt) -> list[int]:
-        """The tokens of `render_chat(prompt)`, special tokens parsed in the template only, fitted to n_ctx."""
+    def _template(self, prompt: Prompt) -> tuple[str, str]:
         # Render with a marker for the user text, so the template stays defined in one place (prompt.py).
         marker = "\x00"
         head, tail = render_chat(replace(prompt, user=marker)).split(marker)
+        return head, tail
+
+    def _prefix_length(self, prompt: Prompt) -> int:
+        """How many of `prompt_tokens(prompt)` come before the user text: the template's head."""
+        return len(self.runner.tokenize(self._template(prompt)[0], special=True))
+
+    def prompt_tokens(self, prompt: Prompt) -> list[int]:
+        """The tokens of `render_chat(prompt)`, special tokens parsed in the template only, fitted to n_ctx."""
+        head, tail = self._template(prompt)
         head_ids = self.runner.tokenize(head, special=True)
         user_ids = self.runner.tokenize(prompt.user, special=False)
         tail_ids = self.runner.tokenize(tail, special=True)

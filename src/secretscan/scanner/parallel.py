@@ -11,17 +11,19 @@ its caller asks for workers; the CLI, whose `__main__` is safe, asks for one per
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import chain, islice
+from typing import TYPE_CHECKING
 
 from secretscan.config import ExtraRule
 from secretscan.scanner.candidates import find_candidates
 from secretscan.scanner.types import Candidate, ScanUnit
+
+if TYPE_CHECKING:  # imported when a pool starts: a hook, in one process, does not pay for them (about 8 ms)
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 PARALLEL_MIN_UNITS = 200
 # Units per task: large enough that pickling and the round trip are small beside the detectors' work.
@@ -59,6 +61,9 @@ def _chunks(units: Iterator[ScanUnit]) -> Iterator[list[ScanUnit]]:
 
 
 def _in_workers(units: Iterator[ScanUnit], rules: tuple[ExtraRule, ...], workers: int) -> Iterator[list[Candidate]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # spawn, not fork: the caller may already run threads (llama.cpp's, a library user's), which fork can deadlock.
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     chunks = _chunks(units)
