@@ -209,6 +209,7 @@ class LlamaRunner:
         # The size of the context made now (0: none yet), START_N_CTX or n_ctx.
         self._ctx_size = 0
         self._identity: str | None = None
+        self._prefix_keys: dict[tuple[int, ...], str] = {}
         self.n_threads = n_threads or _usable_cpus()
         self._lock = threading.RLock()
         self._model: llama_cpp.llama_model_p | None = None
@@ -323,7 +324,13 @@ class LlamaRunner:
 
     def _prefix_key(self, prefix: Sequence[int]) -> str:
         """What a saved prefix state must match: the model and adapter, llama.cpp's build and CPU paths (its
-        library file and system info), the threads, and the tokens."""
+        library file and system info), the threads, and the tokens. Worked out once per prefix."""
+        tokens = tuple(prefix)
+        if tokens not in self._prefix_keys:
+            self._prefix_keys[tokens] = self._new_prefix_key(tokens)
+        return self._prefix_keys[tokens]
+
+    def _new_prefix_key(self, prefix: Sequence[int]) -> str:
         llama = library()
         lib = Path(str(llama.__file__)).parent / "lib"
         builds = sorted(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in lib.glob("*") if f.is_file())
