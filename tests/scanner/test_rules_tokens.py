@@ -279,8 +279,8 @@ CASES: list[tuple[str, str, str]] = [
     ("scalingo-token", "tk-" + "us-" + rand(URLSAFE, 48), "tk-" + "us-" + rand(URLSAFE, 20)),
     (
         "password-hash",
-        "$2" + "b$12$" + rand(CRYPT, 53),
-        "$2" + "b$12$" + "x" * 53,  # filler, not a hash's output
+        "$" + "9$" + rand(CRYPT, 14) + "$" + rand(CRYPT, 43),  # a Cisco type 9 (scrypt) secret
+        "$" + "9$" + rand(CRYPT, 14) + "$" + "x" * 43,  # filler, not a hash's output
     ),
     (
         "password-hash",
