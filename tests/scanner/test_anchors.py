@@ -164,7 +164,7 @@ LINES = st.lists(st.sampled_from(LINE_PIECES), max_size=30).map("".join)
 @FUZZ
 @given(LINES)
 def test_a_call_is_what_the_plain_regex_found(line: str) -> None:
-    found = [(match.span(), match.groupdict()) for match in keyword_rules._CALL.finditer(line)]
+    found = [(match.span(), match.groupdict()) for match in keyword_rules._CALL.compiled.finditer(line)]
     assert found == [(match.span(), match.groupdict()) for match in PLAIN_CALL.finditer(line)]
 
 
@@ -172,14 +172,14 @@ def test_a_call_is_what_the_plain_regex_found(line: str) -> None:
 @given(LINES)
 def test_a_line_that_a_gate_turns_away_has_nothing_for_its_patterns(line: str) -> None:
     lower = line.lower()
-    if keyword_rules._LITERAL_ARGUMENT.search(line) is None:
+    if keyword_rules._LITERAL_ARGUMENT.compiled.search(line) is None:
         for pattern in (keyword_rules._CALL, keyword_rules._SETTER, keyword_rules._CREDENTIAL_CALL):
-            assert pattern.search(line) is None
-    if keyword_rules._STRING_ARGUMENT.search(line) is None:
-        assert keyword_rules._CREDENTIAL_CALL.search(line) is None
-    if keyword_rules._BYTE_LIST.search(line) is None:
-        assert keyword_rules._BYTE_ARRAY.search(line) is None
+            assert pattern.compiled.search(line) is None
+    if keyword_rules._STRING_ARGUMENT.compiled.search(line) is None:
+        assert keyword_rules._CREDENTIAL_CALL.compiled.search(line) is None
+    if keyword_rules._BYTE_LIST.compiled.search(line) is None:
+        assert keyword_rules._BYTE_ARRAY.compiled.search(line) is None
     if not any(scheme in lower for scheme in ("bearer", "basic", "token", "digest")):
-        assert keyword_rules._AUTH_SCHEME.search(line) is None
+        assert keyword_rules._AUTH_SCHEME.compiled.search(line) is None
     if "-u" not in line:
-        assert keyword_rules._USER_COLON_PASSWORD.search(line) is None
+        assert keyword_rules._USER_COLON_PASSWORD.compiled.search(line) is None

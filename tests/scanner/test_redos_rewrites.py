@@ -118,7 +118,7 @@ ENTRY_VALUE_PIECES = [" ", "\t", "a", "-", ":", '"', "'", "#", "|", ">", "\r", "
 def test_a_kubernetes_secret_entry_is_read_as_the_plain_regex_read_it(indent: str, name: str, value: str) -> None:
     line = f"{indent}{name}:{value}"
     plain = PLAIN_SECRET_ENTRY.fullmatch(line)
-    found = keyword_rules._SECRET_ENTRY.fullmatch(line)
+    found = keyword_rules._SECRET_ENTRY.compiled.fullmatch(line)
     assert (found and [found.span(g) for g in ENTRY_GROUPS]) == (plain and [plain.span(g) for g in ENTRY_GROUPS])
 
 

@@ -40,6 +40,19 @@ class Hit:
     skip_long_lines: bool = True
 
 
+class LazyPattern:
+    """A module's regex, compiled on first use of `compiled`: a commit hook reads a few lines and needs a few of the
+    patterns that a module declares, and compiling all of them at import costs more than its scan."""
+
+    def __init__(self, regex: str, flags: int = 0) -> None:
+        self.regex = regex
+        self.flags = flags
+
+    @cached_property
+    def compiled(self) -> re.Pattern[str]:
+        return re.compile(self.regex, self.flags)
+
+
 def matches_in_lines(pattern: re.Pattern[str], text: str, marker: re.Pattern[str]) -> Iterator[re.Match[str]]:
     """`pattern.finditer(text)`, run only over the lines where `marker` matches.
 

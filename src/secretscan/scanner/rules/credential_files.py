@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from fnmatch import translate
 from functools import cached_property
 
-from secretscan.scanner.rules.base import Hit, Specificity
+from secretscan.scanner.rules.base import Hit, LazyPattern, Specificity
 from secretscan.scanner.rules.entropy import shannon_entropy
 from secretscan.scanner.types import Certainty
 
@@ -59,11 +59,11 @@ CRYPT_HASH = (
     r"|\{SHA\}[A-Za-z0-9+/]{27}=|\{SSHA\}[A-Za-z0-9+/]{32,}={0,2}"
     rf"|\$[PH]\$[./0-9A-Za-z]{{31}}"
 )
-_CRYPT_HASH = re.compile(CRYPT_HASH)
+_CRYPT_HASH = LazyPattern(CRYPT_HASH)
 # A traditional DES crypt: 13 characters that could as well be a word; a hash only in a passwd-style file.
 _DES_CRYPT = rf"{_C}{{13}}"
 # An unsalted hex digest (MD5, SHA-1, SHA-256, SHA-512) in a password column.
-_HEX_DIGEST = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64}|[0-9a-fA-F]{128}")
+_HEX_DIGEST = LazyPattern(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64}|[0-9a-fA-F]{128}")
 # Random hash output carries about 6 bits per character; "$1$xxxxxxxx$xxxx…" filler carries none.
 MIN_HASH_ENTROPY = 3.5
 
@@ -75,12 +75,12 @@ def hash_output_looks_random(secret: str) -> bool:
 
 def is_crackable_hash(secret: str) -> bool:
     """A well-formed salted or LDAP password hash whose output looks random (not a made-up filler)."""
-    return _CRYPT_HASH.fullmatch(secret) is not None and hash_output_looks_random(secret)
+    return _CRYPT_HASH.compiled.fullmatch(secret) is not None and hash_output_looks_random(secret)
 
 
 # --- small checks ----------------------------------------------------------------------------------------------
 
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = LazyPattern(
     r"(?i)<[^<>]*>|\$\{|\{\{|\*{3,}|^\*$|\.\.\.|…|x{4,}|your[-_ ]?|changeme|placeholder|replace[-_ ]?me|redacted"
     r"|^(?:token|password|pass|secret|passwd|pwd|key|null)$"
 )
@@ -88,7 +88,7 @@ _PLACEHOLDER = re.compile(
 
 def is_concrete(secret: str) -> bool:
     """Not a slot for a value (`<token>`, `${TOKEN}`, `your-token`, `xxxx`, `****`) and not one character repeated."""
-    return _PLACEHOLDER.search(secret) is None and len(set(secret)) > 2
+    return _PLACEHOLDER.compiled.search(secret) is None and len(set(secret)) > 2
 
 
 def _is_token(secret: str) -> bool:
@@ -135,7 +135,7 @@ def _not_a_reference(secret: str) -> bool:
 
 def _putty_block_decodes(block: str) -> bool:
     """The private lines of a PuTTY key: as many base64 lines as `Private-Lines` says, decoding to random bytes."""
-    match = _PPK_PRIVATE.search(block)
+    match = _PPK_PRIVATE.compiled.search(block)
     if match is None:
         return False
     lines = match.group("body").split()
@@ -149,7 +149,7 @@ def _putty_block_decodes(block: str) -> bool:
     return len(data) >= 16 and shannon_entropy(encoded) >= 4.5
 
 
-_PPK_PRIVATE = re.compile(
+_PPK_PRIVATE = LazyPattern(
     r"Private-Lines:[ \t]*(?P<count>\d{1,3})[ \t]*\r?\n(?P<body>(?:[A-Za-z0-9+/=]+[ \t]*(?:\r?\n|\Z))+)"
 )
 
@@ -467,18 +467,18 @@ _SQL_FILES = _globs(SQL_DUMP_FILES)
 SQL_PASSWORD_RULE = "sql-dump-password"
 SQL_PASSWORD_PRIOR = 0.7
 SQL_DIGEST_PRIOR = 0.8
-_INSERT = re.compile(
+_INSERT = LazyPattern(
     r"insert[ \t]+(?:ignore[ \t]+)?into[ \t]+(?P<table>[\w.`\"\[\]]+)[ \t]*\((?P<columns>[^()]{1,2000})\)\s*values\s*",
 )
-_COPY = re.compile(r"^copy[ \t]+(?P<table>[\w.\"]+)[ \t]*\((?P<columns>[^()\n]{1,2000})\)[ \t]+from[ \t]+stdin;[ \t]*$",
+_COPY = LazyPattern(r"^copy[ \t]+(?P<table>[\w.\"]+)[ \t]*\((?P<columns>[^()\n]{1,2000})\)[ \t]+from[ \t]+stdin;[ \t]*$",
                    re.MULTILINE)  # fmt: skip
 # A column that holds a password or its hash: password, passwd, pwd, user_pass, password_hash, encrypted_password…
-_PASSWORD_COLUMN = re.compile(
+_PASSWORD_COLUMN = LazyPattern(
     r"(?:\w*_)?(?:pass|passwd|password|pwd|passwort|mot_de_passe|contrasena)(?:_?(?:hash|hashed|digest|crypt|enc))?"
     r"|(?:hashed|encrypted|crypted|salted)_?(?:pass|password|passwd)|passwordhash|userpassword|pass_?hash"
 )
 # One value of a VALUES tuple: a quoted string ('' and \' escapes), or anything up to the next comma or paren.
-_SQL_VALUE = re.compile(r"\s*(?:'(?P<quoted>(?:[^'\\\n]|''|\\.){0,2000})'|(?P<bare>[^,()'\n]*))\s*")
+_SQL_VALUE = LazyPattern(r"\s*(?:'(?P<quoted>(?:[^'\\\n]|''|\\.){0,2000})'|(?P<bare>[^,()'\n]*))\s*")
 _MAX_ROWS = 10_000
 
 
@@ -487,7 +487,7 @@ def _columns(spec: str) -> list[str]:
 
 
 def _password_columns(spec: str) -> list[int]:
-    return [i for i, column in enumerate(_columns(spec)) if _PASSWORD_COLUMN.fullmatch(column)]
+    return [i for i, column in enumerate(_columns(spec)) if _PASSWORD_COLUMN.compiled.fullmatch(column)]
 
 
 def _sql_hit(start: int, end: int, value: str) -> Hit | None:
@@ -497,7 +497,7 @@ def _sql_hit(start: int, end: int, value: str) -> Hit | None:
         return Hit(start, end, PASSWORD_HASH, PASSWORD_HASH, 1.0, Specificity.TOKEN, Certainty.CERTAIN, False)
     if not is_concrete(value):
         return None
-    if _CRYPT_HASH.fullmatch(value) or _HEX_DIGEST.fullmatch(value):
+    if _CRYPT_HASH.compiled.fullmatch(value) or _HEX_DIGEST.compiled.fullmatch(value):
         return Hit(start, end, PASSWORD_HASH, PASSWORD_HASH, SQL_DIGEST_PRIOR, Specificity.TOKEN, skip_long_lines=False)
     return Hit(start, end, SQL_PASSWORD_RULE, "password", SQL_PASSWORD_PRIOR, Specificity.TOKEN, skip_long_lines=False)
 
@@ -510,7 +510,7 @@ def _insert_hits(text: str, position: int, wanted: list[int]) -> Iterator[Hit]:
         position += 1
         index = 0
         while True:
-            value = _SQL_VALUE.match(text, position)
+            value = _SQL_VALUE.compiled.match(text, position)
             if value is None:  # never: the pattern matches the empty string
                 return
             if index in wanted and value.group("quoted") is not None:
@@ -553,11 +553,11 @@ def find_sql_dump_hits(text: str, lowered: str, path: str) -> list[Hit]:
     if _SQL_FILES.fullmatch(path) is None or ("insert" not in lowered and "copy" not in lowered):
         return []
     hits: list[Hit] = []
-    for statement in _INSERT.finditer(lowered):
+    for statement in _INSERT.compiled.finditer(lowered):
         wanted = _password_columns(statement.group("columns"))
         if wanted:
             hits.extend(_insert_hits(text, statement.end(), wanted))
-    for statement in _COPY.finditer(lowered):
+    for statement in _COPY.compiled.finditer(lowered):
         wanted = _password_columns(statement.group("columns"))
         if wanted:
             hits.extend(_copy_hits(text, statement.end() + 1, wanted))

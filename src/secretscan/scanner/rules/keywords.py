@@ -26,7 +26,7 @@ from enum import Enum
 from itertools import pairwise
 from pathlib import PurePosixPath
 
-from secretscan.scanner.rules.base import Hit, Specificity
+from secretscan.scanner.rules.base import Hit, LazyPattern, Specificity
 from secretscan.scanner.rules.entropy import is_high_entropy, looks_random
 from secretscan.scanner.rules.names import SecretKind, classify_name, name_words, names_a_key
 
@@ -44,7 +44,7 @@ STEMS: tuple[str, ...] = (
     *"pass pwd pw secret token key auth cred salt seed psk bearer basic mysql mariadb sshpass curl wget".split(),
     *"identified create_user create_superuser nonce totp hotp securestring".split(),
 )
-_STEMS = re.compile("|".join(map(re.escape, STEMS)))
+_STEMS = LazyPattern("|".join(map(re.escape, STEMS)))
 
 
 class FileKind(Enum):
@@ -103,7 +103,7 @@ _COMPARISONS = frozenset({"==", "===", "!=", "!=="})
 # The rest of an assignment, matched from a stem inside the name: [rest of name] [quote/bracket] [: type] op value.
 # The quote closing the name may be escaped (`\"password\": \"x\"`, a JSON string inside a JSON string); a type
 # may be a Rust reference (`&str`, `&'static str`, `&[u8; 32]`).
-_ASSIGN_FROM_STEM = re.compile(
+_ASSIGN_FROM_STEM = LazyPattern(
     r"[\w.$@-]{0,100}(?P<name_end>)(?:\\?[\"'\]]){0,3}"
     r"(?:[ \t]*:[ \t]*(?:&(?:'[a-z_]{1,20}[ \t]+)?)?\[?[A-Za-z_][\w.\[\], |?<>;]{0,40}?(?=[ \t]*=[^=>]))?"
     r"[ \t]*(?P<op>===?|!==?|:=|=>|<-|\?\?=|\|\|=|[=:])[ \t]*" + _VALUE
@@ -111,11 +111,11 @@ _ASSIGN_FROM_STEM = re.compile(
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.$@-")
 # ("NAME", "value"): define(), setdefault(), config.set(), getenv(name, default), map.put()…
 # The lookbehind follows the `(`, so that the engine searches for the `(` (a lookbehind first is tried everywhere).
-_CALL = re.compile(r"\((?<=[\w$]\()[ \t]*[\"'][#.]?(?P<name>[\w.-]{2,80})[\"'][ \t]*,[ \t]*" + _QUOTED_VALUE)
+_CALL = LazyPattern(r"\((?<=[\w$]\()[ \t]*[\"'][#.]?(?P<name>[\w.-]{2,80})[\"'][ \t]*,[ \t]*" + _QUOTED_VALUE)
 # setPassword("x"), withApiKey("x"), and builders: .appSecret("x"), .password("x"); the literal may be converted on
 # the way in (Java wants passwords as char[]): setPassword("x".toCharArray()), setKey("x".getBytes(UTF_8)).
 # A key may also arrive decoded: setEncryptionKey(Base64.decode("…")), .key(base64Decode("…")).
-_SETTER = re.compile(
+_SETTER = LazyPattern(
     r"(?:\b(?:set|with)(?P<name>[A-Z][A-Za-z0-9]{1,60})|\.(?P<method>[a-z][A-Za-z0-9]{1,60}))\([ \t]*"
     r"(?:[\w.]{0,30}(?i:decode|frombase64string|b64decode|unhexlify|fromhex)[\w]{0,10}\([ \t]*)?"
     + _QUOTED_VALUE
@@ -126,58 +126,58 @@ _SETTER = re.compile(
 # A call whose argument is a literal (as `_QUOTED_VALUE` opens: a quote, a backtick, `\"`, after `r`, `b`, `@`…):
 # the lines worth trying the call patterns on, which the engine tries at every character. `Some("…")` and
 # `decode("…")` open a call of their own. The credential call's first argument is a plain string.
-_LITERAL_ARGUMENT = re.compile(r"\([ \t]*(?:[rbuRBU]{1,2}|@)?[\"'`\\]")
-_STRING_ARGUMENT = re.compile(r"\([ \t]*[\"']")
-_CREDENTIAL_CALL = re.compile(
+_LITERAL_ARGUMENT = LazyPattern(r"\([ \t]*(?:[rbuRBU]{1,2}|@)?[\"'`\\]")
+_STRING_ARGUMENT = LazyPattern(r"\([ \t]*[\"']")
+_CREDENTIAL_CALL = LazyPattern(
     r"(?P<name>[A-Za-z_][\w]{2,60})\((?:[ \t]*[\"'][^\"'\n]{0,80}[\"'][ \t]*,)*[ \t]*"
     r"(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)')[ \t]*\)"
 )
-_XML_ELEMENT = re.compile(r"<(?P<name>[A-Za-z_][\w.:-]{0,80})(?:[ \t][^<>\n]*)?>(?P<bare>[^<>\n]{1,300})</(?P=name)>")
-_XML_KEY_VALUE = re.compile(
+_XML_ELEMENT = LazyPattern(r"<(?P<name>[A-Za-z_][\w.:-]{0,80})(?:[ \t][^<>\n]*)?>(?P<bare>[^<>\n]{1,300})</(?P=name)>")
+_XML_KEY_VALUE = LazyPattern(
     r"(?:key|name)[ \t]*=[ \t]*[\"'](?P<name>[^\"'\n]{1,80})[\"'][ \t]+value[ \t]*=[ \t]*"
     r"(?:\"(?P<dq>[^\"\n]*)\"|'(?P<sq>[^'\n]*)')"
 )
-_XML_KEY_TEXT = re.compile(r"(?:key|name)=[\"'](?P<name>[^\"'\n]{1,80})[\"'][^<>\n]*>(?P<bare>[^<>\n]{1,300})</")
-_FLAG = re.compile(
+_XML_KEY_TEXT = LazyPattern(r"(?:key|name)=[\"'](?P<name>[^\"'\n]{1,80})[\"'][^<>\n]*>(?P<bare>[^<>\n]{1,300})</")
+_FLAG = LazyPattern(
     r"(?<![\w-])--(?P<name>[A-Za-z][\w-]{1,40})(?P<sep>=|[ \t]+)"
     r"(?:\"(?P<dq>[^\"\n]*)\"|'(?P<sq>[^'\n]*)'|(?P<bare>(?!-)[^\s\"'`|;&<>()]+))"
 )
-_MYSQL_PASSWORD = re.compile(
+_MYSQL_PASSWORD = LazyPattern(
     r"(?<=[ \t])-p(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)'|(?P<bare>[^\s\"'`;|&<>-][^\s\"'`;|&<>]*))"
 )
-_SSHPASS = re.compile(r"sshpass[ \t]+-p[ \t]*(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)'|(?P<bare>[^\s\"'`;|&<>]+))")
-_USER_COLON_PASSWORD = re.compile(
+_SSHPASS = LazyPattern(r"sshpass[ \t]+-p[ \t]*(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)'|(?P<bare>[^\s\"'`;|&<>]+))")
+_USER_COLON_PASSWORD = LazyPattern(
     r"(?<![\w-])(?:-u|--user)(?:=|[ \t]+)(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)'|(?P<bare>[^\s\"'`;|&<>]+))"
 )
-_AUTH_SCHEME = re.compile(
+_AUTH_SCHEME = LazyPattern(
     r"\b(?P<scheme>[Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|[Dd]igest)[ \t]+"
     # Rails' `Token token="…"` names its key once more.
     r"(?:token=\\?[\"']?)?"
     r"(?P<bare>[A-Za-z0-9._~+/-]{8,}=*)(?![\w.~+/=-])"
 )
-_ENV_SPACE_FORM = re.compile(r"[ \t]*ENV[ \t]+(?P<name>[A-Za-z_][\w.-]*)[ \t]+" + _VALUE + r"[ \t]*\r?$")
+_ENV_SPACE_FORM = LazyPattern(r"[ \t]*ENV[ \t]+(?P<name>[A-Za-z_][\w.-]*)[ \t]+" + _VALUE + r"[ \t]*\r?$")
 # `curl -H "X-Api-Key: value"`: an HTTP header given on a command line.
-_HEADER_OPTION = re.compile(r"(?:-H|--header)[ \t]+[\"'](?P<name>[\w-]{2,60}):[ \t]*(?P<bare>[^\"'\s]+)[\"']")
+_HEADER_OPTION = LazyPattern(r"(?:-H|--header)[ \t]+[\"'](?P<name>[\w-]{2,60}):[ \t]*(?P<bare>[^\"'\s]+)[\"']")
 # Space-separated config directives: redis.conf `requirepass x`, netrc `… password x`, sshd-style files.
-_DIRECTIVE = re.compile(r"[ \t]*(?P<name>[A-Za-z_][\w.-]*)[ \t]+(?P<bare>[^\s#;=:\"'][^\s]*)[ \t]*\r?")
-_NETRC_PASSWORD = re.compile(r"(?:^|[ \t])(?P<name>password|passwd)[ \t]+(?P<bare>[^\s]+)")
+_DIRECTIVE = LazyPattern(r"[ \t]*(?P<name>[A-Za-z_][\w.-]*)[ \t]+(?P<bare>[^\s#;=:\"'][^\s]*)[ \t]*\r?")
+_NETRC_PASSWORD = LazyPattern(r"(?:^|[ \t])(?P<name>password|passwd)[ \t]+(?P<bare>[^\s]+)")
 # Oracle and PostgreSQL also take the password unquoted: `IDENTIFIED BY …`, `LOGIN PASSWORD …;`. MySQL names
 # the auth plugin first: `IDENTIFIED WITH mysql_native_password BY '…'`.
-_SQL_PASSWORD = re.compile(
+_SQL_PASSWORD = LazyPattern(
     r"(?i:\bpassword|\bidentified[ \t]+(?:with[ \t]+\w{1,40}[ \t]+)?by)[ \t]+"
     r"(?:'(?P<sq>[^'\n]+)'|\"(?P<dq>[^\"\n]+)\"|(?P<bare>[^\s;'\"]+))"
 )
-_SQL_USER_STATEMENT = re.compile(r"(?i)\b(?:create|alter)[ \t]+(?:user|role|login)\b|\bgrant\b")
+_SQL_USER_STATEMENT = LazyPattern(r"(?i)\b(?:create|alter)[ \t]+(?:user|role|login)\b|\bgrant\b")
 # Django/flask-style `create_user("name", "email", "password")`: the last positional string.
-_CREATE_USER = re.compile(r"create_(?:super)?user\([^)\n]*,[ \t]*[\"'](?P<dq>[^\"'\n]+)[\"'][ \t]*\)")
+_CREATE_USER = LazyPattern(r"create_(?:super)?user\([^)\n]*,[ \t]*[\"'](?P<dq>[^\"'\n]+)[\"'][ \t]*\)")
 _PGPASS_NAMES = frozenset({".pgpass", "pgpass", "pgpass.conf"})
 # Kubernetes Secret manifests: every entry under `data:` / `stringData:` is a secret, whatever its name.
-_KIND_SECRET = re.compile(r"^kind:[ \t]*[\"']?Secret[\"']?[ \t]*\r?$", re.MULTILINE)
-_DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
-_SECRET_DATA = re.compile(r"^(?P<indent>[ \t]*)(?:data|stringData):[ \t]*\r?$", re.MULTILINE)
+_KIND_SECRET = LazyPattern(r"^kind:[ \t]*[\"']?Secret[\"']?[ \t]*\r?$", re.MULTILINE)
+_DOCUMENT_SEPARATOR = LazyPattern(r"^---[ \t]*\r?$", re.MULTILINE)
+_SECRET_DATA = LazyPattern(r"^(?P<indent>[ \t]*)(?:data|stringData):[ \t]*\r?$", re.MULTILINE)
 # A bare value runs to its last character that isn't a blank, `#`, or the line's final `\r`. Written greedily: a
 # lazy `[^#\n]*?` before `[ \t]*` retried the blanks at each character, quadratic on a long run of spaces.
-_SECRET_ENTRY = re.compile(
+_SECRET_ENTRY = LazyPattern(
     r"(?P<indent>[ \t]+)(?P<name>[\w.-]+):[ \t]*"
     r"(?:\"(?P<dq>[^\"\n]*)\"|'(?P<sq>[^'\n]*)'|(?P<bare>[^\s#|>](?:[^#\n]*(?:[^#\n \t\r]|\r(?!$)))?))"
     r"[ \t]*(?:#.*)?\r?"
@@ -188,7 +188,7 @@ _NOT_SECRET_ENTRIES = frozenset(
     "user username login email host hostname port database dbname region namespace name id".split()
 )
 # Kubernetes / compose env lists: `- name: DB_PASSWORD` then `value: …` on the next line.
-_NAME_THEN_VALUE = re.compile(
+_NAME_THEN_VALUE = LazyPattern(
     r"name:[ \t]*[\"']?(?P<name>[A-Za-z_][\w.-]*)[\"']?[ \t]*\r?\n[ \t]*value:[ \t]*"
     r"(?:\"(?P<dq>[^\"\n]*)\"|'(?P<sq>[^'\n]*)'|(?P<bare>[^\s\"'#][^\s#]*))"
 )
@@ -197,45 +197,45 @@ _NAME_THEN_VALUE = re.compile(
 # A key as an array of bytes: `uint8_t key[16] = {0x5c, 0xe1, …}`, `sessKey := wire.BlockKey{17, 202, …}`.
 _BYTE = r"(?:0[xX][0-9a-fA-F]{1,2}|\d{1,3})"
 # How the list of a byte array opens: the lines worth trying `_BYTE_ARRAY` on, which the engine tries at every name.
-_BYTE_LIST = re.compile(r"[{\[][ \t]*" + _BYTE + r"[ \t]*,")
-_BYTE_ARRAY = re.compile(
+_BYTE_LIST = LazyPattern(r"[{\[][ \t]*" + _BYTE + r"[ \t]*,")
+_BYTE_ARRAY = LazyPattern(
     r"(?P<name>[A-Za-z_][\w.]{0,60})(?:\[\w*\])*[ \t]*(?::=|=)[ \t]*(?P<type>[\w.:<>\[\] ]{0,60}?)[{\[][ \t]*"
     r"(?P<bare>(?:" + _BYTE + r"[ \t]*,[ \t]*){15,}" + _BYTE + r")[ \t]*,?[ \t]*[}\]]"
 )
 # An argument list in code names an option then gives its value: `["--db-password", "…"]`, `"-storepass", "…"`.
-_FLAG_ARGUMENT = re.compile(
+_FLAG_ARGUMENT = LazyPattern(
     r"[\"']--?(?P<name>[A-Za-z][\w-]{1,40})[\"'][ \t]*,[ \t]*(?:\"(?P<dq>(?!-)[^\"\n]+)\"|'(?P<sq>(?!-)[^'\n]+)')"
 )
 # Option values that point at the secret instead of holding it: openssl's `-pass file:…`, `env:…`; a key file's
 # name (`-signkey server.key`); a BuildKit secret spec (`--secret id=npm,src=…`).
-_OPTION_REFERENCE = re.compile(
+_OPTION_REFERENCE = LazyPattern(
     r"(?:file|env|fd|stdin):|[\w-]{1,40}=|[\w.-]+\.(?:key|pem|crt|cer|der|p12|pfx|jks|keystore|txt|json|ya?ml)$"
 )
 # PowerShell parameters and single-dash tool options: `-Password s3cret`, `keytool -storepass changeit`.
-_DASH_PARAMETER = re.compile(
+_DASH_PARAMETER = LazyPattern(
     r"(?<![\w-])-(?P<name>[A-Za-z][A-Za-z]{2,40})[ \t]+"
     r"(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)'|(?P<bare>[^\s\"'`|;&<>()$@{\[-][^\s\"'`|;&<>()]*))"
 )
 # `ConvertTo-SecureString 'p4ss' -AsPlainText`: the literal becomes a password.
-_SECURE_STRING = re.compile(
+_SECURE_STRING = LazyPattern(
     r"(?i:convertto-securestring)[ \t]+(?:-String[ \t]+)?(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)')"
 )
 # Capybara and friends fill a form field: `fill_in :password, with: "…"`, `fill_in 'Password', with: '…'`.
-_FILL_IN = re.compile(r"\bfill_in[ \t(]+[:\"']?(?P<name>[\w -]{1,60}?)[\"']?[ \t]*,[ \t]*with:[ \t]*" + _QUOTED_VALUE)
+_FILL_IN = LazyPattern(r"\bfill_in[ \t(]+[:\"']?(?P<name>[\w -]{1,60}?)[\"']?[ \t]*,[ \t]*with:[ \t]*" + _QUOTED_VALUE)
 # One-time-password generators take their base32 seed: `ROTP::TOTP.new('…')`, `pyotp.TOTP("…")`, `new HOTP("…")`.
-_OTP_CONSTRUCTOR = re.compile(
+_OTP_CONSTRUCTOR = LazyPattern(
     r"(?<![A-Za-z])[TH]OTP(?:\.new|::new)?[ \t]*\(?[ \t]*"
     r"(?:\"(?P<dq>[A-Z2-7]{16,128}=*)\"|'(?P<sq>[A-Z2-7]{16,128}=*)')"
 )
 # JSON name/value pairs, as Postman collections, AWS parameters and JSON env lists hold them:
 # `{"key": "password", "value": "…"}`, on one line or with "value" on the next.
-_JSON_NAME_VALUE = re.compile(
+_JSON_NAME_VALUE = LazyPattern(
     r"\"(?:key|name)\"[ \t]*:[ \t]*\"(?P<name>[\w .-]{1,80})\"[ \t]*,\s{0,40}?\"value\"[ \t]*:[ \t]*"
     r"\"(?P<dq>[^\"\\\n]*(?:\\.[^\"\\\n]*)*)\""
 )
 # Recorded HTTP (VCR cassettes) lists each header's values: `Authorization:` then `- token …` on the next line.
 _YAML_SUFFIXES = (".yml", ".yaml")
-_YAML_HEADER_LIST = re.compile(
+_YAML_HEADER_LIST = LazyPattern(
     r"^[ \t]*(?P<name>[A-Za-z][\w-]{1,60}):[ \t]*\r?\n[ \t]*-[ \t]+[\"']?"
     r"(?:(?:[Bb]earer|BEARER|[Bb]asic|[Tt]oken|[Dd]igest)[ \t]+)?(?P<bare>[A-Za-z0-9._~+/:-]{8,}=*)[\"']?[ \t]*\r?$",
     re.MULTILINE,
@@ -267,12 +267,12 @@ def _value(match: re.Match[str]) -> _Value | None:
 
 
 # A whole-line comment in source code: what follows is prose or a sample config, read like a doc.
-_LINE_COMMENT = re.compile(r"[ \t]*(?://|#|\*|/\*|--|<!--|;)")
+_LINE_COMMENT = LazyPattern(r"[ \t]*(?://|#|\*|/\*|--|<!--|;)")
 
 
 def _line_syntax(syntax: FileSyntax, line: str) -> FileSyntax:
     """Comments in code hold sample settings (`// password: s3cret-42`) that the code's own syntax would reject."""
-    if syntax.kind is FileKind.CODE and _LINE_COMMENT.match(line):
+    if syntax.kind is FileKind.CODE and _LINE_COMMENT.compiled.match(line):
         return FileSyntax(FileKind.DOCS, code_comment=True)
     return syntax
 
@@ -295,10 +295,10 @@ def _value_allowed(syntax: FileSyntax, op: str, value: _Value, text: str) -> boo
 
 # One marker character per step (`//` is two): alternatives that overlap (`--` against `-`) would backtrack
 # exponentially on a long run of dashes.
-_SAMPLE_LEAD = re.compile(r"[ \t]*(?:[/#*;-][ \t]*)*")
+_SAMPLE_LEAD = LazyPattern(r"[ \t]*(?:[/#*;-][ \t]*)*")
 # What a line of a schema or of an options table says in place of a value.
 _SCHEMA_WORDS = frozenset("required optional string str text none null nil true false yes no empty any".split())
-_SAMPLE_TAIL = re.compile(r"[ \t]*(?:#.*)?\r?")
+_SAMPLE_TAIL = LazyPattern(r"[ \t]*(?:#.*)?\r?")
 
 
 def _doc_sample(syntax: FileSyntax, op: str, value: _Value, line: str, name_start: int) -> bool:
@@ -311,8 +311,8 @@ def _doc_sample(syntax: FileSyntax, op: str, value: _Value, line: str, name_star
         return False
     if bare[0] in "([{$<%" or "(" in bare or ")" in bare or not any(c.isalnum() for c in bare):
         return False
-    return _SAMPLE_LEAD.fullmatch(line, 0, name_start) is not None and (
-        _SAMPLE_TAIL.fullmatch(line, value.end) is not None
+    return _SAMPLE_LEAD.compiled.fullmatch(line, 0, name_start) is not None and (
+        _SAMPLE_TAIL.compiled.fullmatch(line, value.end) is not None
     )
 
 
@@ -347,7 +347,7 @@ def _assignment_hits(line: str, offset: int, syntax: FileSyntax, stems: Sequence
     for stem in stems:
         if stem < name_end:
             continue  # a second stem in a name already parsed ("secret_token")
-        match = _ASSIGN_FROM_STEM.match(line, stem)
+        match = _ASSIGN_FROM_STEM.compiled.match(line, stem)
         if match is None:
             continue
         name_start = stem
@@ -384,40 +384,40 @@ def _flag_value_allowed(syntax: FileSyntax, value: str) -> bool:
 def _form_hits(line: str, lower: str, offset: int, syntax: FileSyntax) -> Iterator[Hit]:
     """Calls, setters, XML, command-line flags and Dockerfile `ENV NAME value`."""
     matches: list[re.Match[str]] = []
-    if "(" in line and _LITERAL_ARGUMENT.search(line) is not None:
-        matches += (*_CALL.finditer(line), *_SETTER.finditer(line))
-        if _STRING_ARGUMENT.search(line) is not None:
-            matches += _CREDENTIAL_CALL.finditer(line)
+    if "(" in line and _LITERAL_ARGUMENT.compiled.search(line) is not None:
+        matches += (*_CALL.compiled.finditer(line), *_SETTER.compiled.finditer(line))
+        if _STRING_ARGUMENT.compiled.search(line) is not None:
+            matches += _CREDENTIAL_CALL.compiled.finditer(line)
     if "<" in line:
         for pattern in (_XML_ELEMENT, _XML_KEY_VALUE, _XML_KEY_TEXT):
-            matches += pattern.finditer(line)
+            matches += pattern.compiled.finditer(line)
     if " -" in line:
-        for parameter in _DASH_PARAMETER.finditer(line):
+        for parameter in _DASH_PARAMETER.compiled.finditer(line):
             value = parameter.group("bare")
-            if value is not None and _OPTION_REFERENCE.match(value):
+            if value is not None and _OPTION_REFERENCE.compiled.match(value):
                 continue
             if value is None or _flag_value_allowed(syntax, value):
                 matches.append(parameter)
     if "-" in line and ('"-' in line or "'-" in line):
-        matches += (m for m in _FLAG_ARGUMENT.finditer(line) if not _OPTION_REFERENCE.match(_quoted(m)))
+        matches += (m for m in _FLAG_ARGUMENT.compiled.finditer(line) if not _OPTION_REFERENCE.compiled.match(_quoted(m)))
     if "fill_in" in lower:
-        matches += _FILL_IN.finditer(line)
+        matches += _FILL_IN.compiled.finditer(line)
     if "--" in line:
-        for flag in _FLAG.finditer(line):
+        for flag in _FLAG.compiled.finditer(line):
             value = flag.group("bare")
             if value is None or flag.group("sep") == "=" or _flag_value_allowed(syntax, value):
                 matches.append(flag)
-    if lower.lstrip().startswith("env") and (env := _ENV_SPACE_FORM.match(line)) is not None:
+    if lower.lstrip().startswith("env") and (env := _ENV_SPACE_FORM.compiled.match(line)) is not None:
         matches.append(env)
     if "-h" in lower or "--header" in lower:
-        matches += _HEADER_OPTION.finditer(line)
+        matches += _HEADER_OPTION.compiled.finditer(line)
     if syntax.kind is FileKind.CONFIG:
-        directive = _DIRECTIVE.fullmatch(line)
+        directive = _DIRECTIVE.compiled.fullmatch(line)
         # `requirepass Lantern-57`, not two words of prose in a file with no extension
         if directive is not None and not directive.group("bare").isalpha():
             matches.append(directive)
         if "machine" in lower or "login" in lower:
-            matches += _NETRC_PASSWORD.finditer(line)
+            matches += _NETRC_PASSWORD.compiled.finditer(line)
     for match in matches:
         value = _value(match)
         if value is None:
@@ -429,19 +429,19 @@ def _form_hits(line: str, lower: str, offset: int, syntax: FileSyntax) -> Iterat
 
 def _command_line_hits(line: str, lower: str, offset: int) -> Iterator[Hit]:
     if "mysql" in lower or "mariadb" in lower:
-        for match in _MYSQL_PASSWORD.finditer(line):
+        for match in _MYSQL_PASSWORD.compiled.finditer(line):
             if (value := _value(match)) is not None:
                 yield _password_hit(offset + value.start, offset + value.end)
     if "sshpass" in lower:
-        for match in _SSHPASS.finditer(line):
+        for match in _SSHPASS.compiled.finditer(line):
             if (value := _value(match)) is not None:
                 yield _password_hit(offset + value.start, offset + value.end)
-    if ("password" in lower or "identified" in lower) and _SQL_USER_STATEMENT.search(line):
-        for match in _SQL_PASSWORD.finditer(line):
+    if ("password" in lower or "identified" in lower) and _SQL_USER_STATEMENT.compiled.search(line):
+        for match in _SQL_PASSWORD.compiled.finditer(line):
             if (value := _value(match)) is not None:
                 yield _password_hit(offset + value.start, offset + value.end)
     if "totp" in lower or "hotp" in lower:
-        for match in _OTP_CONSTRUCTOR.finditer(line):
+        for match in _OTP_CONSTRUCTOR.compiled.finditer(line):
             if (value := _value(match)) is not None:
                 yield Hit(
                     offset + value.start,
@@ -452,15 +452,15 @@ def _command_line_hits(line: str, lower: str, offset: int) -> Iterator[Hit]:
                     Specificity.KEYWORD,
                 )
     if "securestring" in lower:
-        for match in _SECURE_STRING.finditer(line):
+        for match in _SECURE_STRING.compiled.finditer(line):
             if (value := _value(match)) is not None:
                 yield _password_hit(offset + value.start, offset + value.end)
     if "create_" in lower:
-        for match in _CREATE_USER.finditer(line):
+        for match in _CREATE_USER.compiled.finditer(line):
             if (value := _value(match)) is not None:
                 yield _password_hit(offset + value.start, offset + value.end)
     if ("curl" in lower or "wget" in lower or "http" in lower) and "-u" in line:  # `--user` holds `-u` too
-        for match in _USER_COLON_PASSWORD.finditer(line):
+        for match in _USER_COLON_PASSWORD.compiled.finditer(line):
             if (value := _value(match)) is None:
                 continue
             user, colon, password = line[value.start : value.end].partition(":")
@@ -498,15 +498,15 @@ def _auth_header_hits(line: str, lower: str, offset: int) -> Iterator[Hit]:
         return
     if "bearer" not in lower and "basic" not in lower and "token" not in lower and "digest" not in lower:
         return  # "auth" alone: no scheme for `_AUTH_SCHEME` to match
-    for match in _AUTH_SCHEME.finditer(line):
+    for match in _AUTH_SCHEME.compiled.finditer(line):
         if _is_credential(match, line, lower):
             start, end = match.span("bare")
             yield Hit(offset + start, offset + end, "http-auth-header", "auth", _AUTH_PRIOR, Specificity.KEYWORD)
 
 
 def stem_starts(lowered: str) -> list[int]:
-    """Where the stems that `_STEMS.finditer` finds in `lowered` start (`anchors.py` finds the same in its pass)."""
-    return [match.start() for match in _STEMS.finditer(lowered)]
+    """Where the stems that `_STEMS.compiled.finditer` finds in `lowered` start (`anchors.py` finds the same in its pass)."""
+    return [match.start() for match in _STEMS.compiled.finditer(lowered)]
 
 
 def _stem_lines(lowered: str, stems: Sequence[int]) -> Iterator[tuple[int, int, Sequence[int]]]:
@@ -543,17 +543,17 @@ def _secret_entry(entry: re.Match[str]) -> bool:
 
 def _kubernetes_secret_hits(text: str) -> Iterator[Hit]:
     """The values of a `kind: Secret` manifest's data, one YAML document at a time."""
-    bounds = [0, *(m.end() for m in _DOCUMENT_SEPARATOR.finditer(text)), len(text)]
+    bounds = [0, *(m.end() for m in _DOCUMENT_SEPARATOR.compiled.finditer(text)), len(text)]
     for doc_start, doc_end in pairwise(bounds):
-        if _KIND_SECRET.search(text, doc_start, doc_end) is None:
+        if _KIND_SECRET.compiled.search(text, doc_start, doc_end) is None:
             continue
-        for block in _SECRET_DATA.finditer(text, doc_start, doc_end):
+        for block in _SECRET_DATA.compiled.finditer(text, doc_start, doc_end):
             block_indent = len(block.group("indent"))
             position = block.end() + 1
             while position < doc_end:
                 line_end = text.find("\n", position, doc_end)
                 line_end = doc_end if line_end == -1 else line_end
-                entry = _SECRET_ENTRY.fullmatch(text, position, line_end)
+                entry = _SECRET_ENTRY.compiled.fullmatch(text, position, line_end)
                 if entry is None or len(entry.group("indent")) <= block_indent:
                     break  # the end of the block
                 value = _value(entry)
@@ -565,7 +565,7 @@ def _kubernetes_secret_hits(text: str) -> Iterator[Hit]:
 
 
 def _byte_array_hits(line: str, offset: int) -> Iterator[Hit]:
-    for match in _BYTE_ARRAY.finditer(line):
+    for match in _BYTE_ARRAY.compiled.finditer(line):
         name, words = match.group("name"), name_words(match.group("name") + " " + match.group("type"))
         if classify_name(name) is None and "key" not in words and "keys" not in words:
             continue  # a lookup table, an S-box, a test vector's plaintext
@@ -574,7 +574,7 @@ def _byte_array_hits(line: str, offset: int) -> Iterator[Hit]:
 
 
 def _yaml_header_list_hits(text: str) -> Iterator[Hit]:
-    for match in _YAML_HEADER_LIST.finditer(text):
+    for match in _YAML_HEADER_LIST.compiled.finditer(text):
         name = match.group("name")
         value = match.group("bare")
         start, end = match.span("bare")
@@ -600,14 +600,14 @@ def find_keyword_hits(text: str, lowered: str, path: str, stems: Sequence[int] |
         hits += _form_hits(line, lower, start, line_syntax)
         hits += _command_line_hits(line, lower, start)
         # 16 bytes or more: at least 15 commas (the pattern, tried at every name, is costly on other lines).
-        if ("{" in line or "[" in line) and line.count(",") >= 15 and _BYTE_LIST.search(line) is not None:
+        if ("{" in line or "[" in line) and line.count(",") >= 15 and _BYTE_LIST.compiled.search(line) is not None:
             hits += _byte_array_hits(line, start)
     if file_name.name.lower() in _PGPASS_NAMES:
         hits += _pgpass_hits(text)
     if "kind:" in lowered and "secret" in lowered:
         hits += _kubernetes_secret_hits(text)
     if '"value"' in lowered:
-        for match in _JSON_NAME_VALUE.finditer(text):
+        for match in _JSON_NAME_VALUE.compiled.finditer(text):
             value = _value(match)
             if value is None:
                 continue
@@ -617,7 +617,7 @@ def find_keyword_hits(text: str, lowered: str, path: str, stems: Sequence[int] |
     if file_name.suffix.lower() in _YAML_SUFFIXES:
         hits += _yaml_header_list_hits(text)
     if "value:" in lowered:
-        for match in _NAME_THEN_VALUE.finditer(text):
+        for match in _NAME_THEN_VALUE.compiled.finditer(text):
             value = _value(match)
             if value is None or not _value_allowed(FileSyntax(FileKind.CONFIG), ":", value, text):
                 continue
