@@ -268,6 +268,18 @@ _SECRET_VARIABLE = (
 # One field of a .pgpass line: `\:` and `\\` are escapes.
 _PGPASS_FIELD = r"(?:[^:\n\\]|\\.)*"
 
+def _client_password_rules(
+    rule: str, kind: str, why: str, json_files: tuple[str, ...], xml_files: tuple[str, ...]
+) -> tuple[FileRule, FileRule]:
+    """A client that saves its connections' passwords in JSON files and XML files: one rule id, a rule for each."""
+    json_rule, xml_rule = (
+        FileRule(rule, "password", files, regex, kind, named=True, validate=is_concrete, certain=_saved_password,
+                 certain_why=why)  # fmt: skip
+        for files, regex in ((json_files, _JSON_PASSWORD), (xml_files, _XML_PASSWORD))
+    )
+    return json_rule, xml_rule
+
+
 FILE_RULES: tuple[FileRule, ...] = (
     # machine … login … password …, across lines in a netrc file; on one line, in any file.
     FileRule(
@@ -393,49 +405,19 @@ FILE_RULES: tuple[FileRule, ...] = (
         certain=_saved_password,
         certain_why="FileZilla's site manager saves the password in plain text",
     ),
-    FileRule(
+    *_client_password_rules(
         "ftp-client-password",
-        "password",
+        "an FTP/SFTP client's saved password",
+        "a deploy plugin's connection file saves the password or key passphrase itself",
         _FTP_CLIENT_JSON_FILES,
-        _JSON_PASSWORD,
-        "an FTP/SFTP client's saved password",
-        named=True,
-        validate=is_concrete,
-        certain=_saved_password,
-        certain_why="a deploy plugin's connection file saves the password or key passphrase itself",
-    ),
-    FileRule(
-        "ftp-client-password",
-        "password",
         _JETBRAINS_SERVER_FILES,
-        _XML_PASSWORD,
-        "an FTP/SFTP client's saved password",
-        named=True,
-        validate=is_concrete,
-        certain=_saved_password,
-        certain_why="a deploy plugin's connection file saves the password or key passphrase itself",
     ),
-    FileRule(
+    *_client_password_rules(
         "database-client-password",
-        "password",
+        "a database client's saved password",
+        "a database client's connection file saves the password itself",
         _DATABASE_CLIENT_JSON_FILES,
-        _JSON_PASSWORD,
-        "a database client's saved password",
-        named=True,
-        validate=is_concrete,
-        certain=_saved_password,
-        certain_why="a database client's connection file saves the password itself",
-    ),
-    FileRule(
-        "database-client-password",
-        "password",
         _DATABASE_CLIENT_XML_FILES,
-        _XML_PASSWORD,
-        "a database client's saved password",
-        named=True,
-        validate=is_concrete,
-        certain=_saved_password,
-        certain_why="a database client's connection file saves the password itself",
     ),
     FileRule(
         "firefox-saved-login",
