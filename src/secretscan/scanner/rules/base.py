@@ -54,18 +54,18 @@ class LazyPattern:
 
 
 def matches_in_lines(pattern: re.Pattern[str], text: str, marker: re.Pattern[str]) -> Iterator[re.Match[str]]:
-    """`pattern.finditer(text)`, run only over the lines where `marker` matches.
+    """`pattern.finditer(text)`, run only over the lines where `marker` matches (never across a line).
 
     For a pattern whose matches never cross a line and that must be tried at every position (it opens with a
     lookbehind or a character class), while `marker` opens with a literal that the regex engine finds at C speed:
-    `parameters.py`'s `=value`, a UUID's `-abcd-`. Lookbehinds and `^` still see the text before a line's start.
+    a UUID's `-abcd-`. Lookbehinds and `^` still see the text before a line's start.
     """
-    position = 0
-    while (found := marker.search(text, position)) is not None:
-        line_start = text.rfind("\n", 0, found.start()) + 1
-        line_end = text.find("\n", found.end())
-        position = len(text) if line_end == -1 else line_end
-        yield from pattern.finditer(text, line_start, position)
+
+    def next_marker(position: int) -> int:
+        found = marker.search(text, position)
+        return -1 if found is None else found.start()
+
+    return _matches_on_lines_of(pattern, text, next_marker)
 
 
 def matches_on_marked_lines(
@@ -73,8 +73,16 @@ def matches_on_marked_lines(
 ) -> Iterator[re.Match[str]]:
     """`pattern.finditer(text)`, run only over the lines whose `lowered` form holds `marker`: for a pattern whose
     matches never cross a line and hold the marker on their line (see `TokenRule.line_marker`)."""
+    return _matches_on_lines_of(pattern, text, lambda position: lowered.find(marker, position))
+
+
+def _matches_on_lines_of(
+    pattern: re.Pattern[str], text: str, next_marker: Callable[[int], int]
+) -> Iterator[re.Match[str]]:
+    """`pattern.finditer` over each line that holds a marker, in order; `next_marker(position)` is the offset of
+    the first marker at or after `position`, or -1."""
     position = 0
-    while (found := lowered.find(marker, position)) != -1:
+    while (found := next_marker(position)) != -1:
         line_start = text.rfind("\n", 0, found) + 1
         line_end = text.find("\n", found)
         position = len(text) if line_end == -1 else line_end
