@@ -206,10 +206,20 @@ def hooks_dir(cwd: Path | str | None = None) -> Path:
     return Path(cwd or os.getcwd(), out).resolve()
 
 
+def _staged_diff(*args: str, cwd: Path | str | None) -> bytes:
+    """`git diff --staged ARGS`. Outside a work tree git takes it for `git diff --no-index` and fails with that
+    command's usage, so a failure is first put to `repo_root`, whose error says what is wrong (asking it up front
+    costs every hook a git call)."""
+    try:
+        return run_git("diff", "--staged", *args, cwd=cwd)
+    except GitError:
+        repo_root(cwd)
+        raise
+
+
 def staged_files(cwd: Path | str | None = None) -> list[str]:
     """Paths (relative to the work tree root) with staged changes, deleted files excepted."""
-    repo_root(cwd)  # outside a repository `git diff` would turn into `git diff --no-index` and fail oddly
-    return zsplit(run_git("diff", "--staged", "--name-only", "--no-ext-diff", "--no-relative", "-z", STAGED_FILTER, cwd=cwd))
+    return zsplit(_staged_diff("--name-only", "--no-ext-diff", "--no-relative", "-z", STAGED_FILTER, cwd=cwd))
 
 
 def listed_files(directory: Path | str) -> list[str]:
@@ -230,9 +240,8 @@ def staged_blobs(cwd: Path | str | None = None) -> list[StagedBlob]:
 
     Uses `--raw -z`, which has the same filter and rename detection as the staged diff we pair it with.
     """
-    repo_root(cwd)  # outside a repository `git diff` would turn into `git diff --no-index` and fail oddly
     fields = zsplit(
-        run_git("diff", "--staged", "--raw", "-z", "--no-abbrev", "--no-ext-diff", "--no-relative", "-M", STAGED_FILTER, cwd=cwd)
+        _staged_diff("--raw", "-z", "--no-abbrev", "--no-ext-diff", "--no-relative", "-M", STAGED_FILTER, cwd=cwd)
     )
     blobs = []
     i = 0
