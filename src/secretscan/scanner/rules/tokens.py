@@ -234,7 +234,8 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule(
         "doppler-token",
         "cloud",
-        r"dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}" + _END,
+        # A service token may name its config: `dp.st.<config>.<key>`.
+        r"dp\.(?:pt|st(?:\.[a-z0-9_-]{2,35})?|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}" + _END,
         "dp.pt.",
         "dp.st.",
         "dp.sa.",
@@ -276,6 +277,36 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         "px-api-",
         "px-dep-",
         certain=lambda secret: looks_random(secret[7:].replace("-", "")),
+    ),
+    # Salesforce OAuth access and session tokens: the org's id (15 characters, `00D…`), `!`, 96 more.
+    _rule("salesforce-access-token", "cloud", r"00D[A-Za-z0-9]{12}![A-Za-z0-9._]{96}(?![A-Za-z0-9._])", "00d"),
+    # TrueNAS API keys, `<key id>-<64 alphanumerics>`: a bare shape, so only as a JSON-RPC login's parameter.
+    _rule(
+        "truenas-api-key",
+        "cloud",
+        r"\"params\"\s*:\s*\[\s*\"(?P<secret>\d{1,6}-[A-Za-z0-9]{64})\"",
+        '"params"',
+        prior=0.85,
+        secret_group="secret",
+        word_start=False,
+    ),
+    # ThingsBoard device access tokens travel in the HTTP and CoAP API's path.
+    _rule(
+        "thingsboard-access-token",
+        "cloud",
+        r"thingsboard\.cloud/api/v1/(?P<secret>[a-z0-9]{20})(?![A-Za-z0-9])",
+        "thingsboard.cloud",
+        prior=0.85,
+        secret_group="secret",
+        certain=looks_random,
+    ),
+    _rule(
+        "dependency-track-api-key",
+        "cloud",
+        r"odt_[A-Za-z0-9]{32,255}" + _END,
+        "odt_",
+        prior=0.85,
+        certain=_random_after("_"),
     ),
     # Okta API tokens: `00` and 40 base-62 characters, under an Okta name or after SSWS (Okta's Authorization
     # scheme). Two rules, so that each runs on the lines that hold its own anchor.
@@ -402,6 +433,16 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         "sonar",
         line_marker="sonar",
     ),
+    # A CodeClimate test reporter id (or the old reporters' repo token) only uploads coverage: judged, lower.
+    _context_rule(
+        "codeclimate-reporter-id",
+        "vcs",
+        "codeclimate_repo_token|cc_test_reporter_id",
+        r"[a-f0-9]{64}",
+        "codeclimate_repo_token",
+        "cc_test_reporter_id",
+        prior=0.6,
+    ),
     # --- private keys without their PEM armour ---
     # The base64 of a DER private key: PKCS#1 RSA (`version 0, modulus`), PKCS#8 (`version 0, AlgorithmIdentifier`),
     # SEC1 EC P-256 and PKCS#8 Ed25519 start with fixed bytes. A certificate or a public key starts otherwise.
@@ -493,8 +534,19 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule(
         "microsoft-teams-webhook",
         "chat",
-        r"https://[\w-]+\.webhook\.office\.com/webhookb2/[\w@/-]{100,}",
+        # The connector URLs before 2021 were on outlook.office.com (and office365.com).
+        r"https://(?:[\w-]+\.webhook\.office\.com/webhookb2|outlook\.office(?:365)?\.com/webhook)/[\w@/-]{100,}",
         "webhook.office.com",
+        "outlook.office",
+        certain=_random_after("/"),
+    ),
+    _rule(
+        "blynk-client-secret",
+        "chat",
+        r"oa2-client-id_[\w-]{32}(?::|&client_secret=)(?P<secret>[\w-]{40})" + _END,
+        "oa2-client-id_",
+        secret_group="secret",
+        certain=looks_random,
     ),
     # --- payment ---
     _rule(
@@ -555,6 +607,10 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule("perplexity-api-key", "ai", r"pplx-[A-Za-z0-9]{48}" + _END, "pplx-"),
     _rule("xai-api-key", "ai", r"xai-[A-Za-z0-9]{80}" + _END, "xai-"),
     _rule("langsmith-api-key", "ai", r"lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}" + _END, "lsv2_"),
+    _rule(
+        "tavily-api-key", "ai", r"tvly-(?:dev-|prod-)?[A-Za-z0-9]{32}" + _END, "tvly-", certain=_random_after("-")
+    ),
+    _rule("jina-api-key", "ai", r"jina_[A-Za-z0-9]{60}" + _END, "jina_", certain=_random_after("_")),
     # --- other SaaS ---
     _rule("databricks-token", "saas", r"dapi[a-f0-9]{32}(?:-\d)?" + _END, "dapi"),
     _rule("linear-api-key", "saas", r"lin_api_[A-Za-z0-9]{40}" + _END, "lin_api_"),
@@ -591,6 +647,11 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         inner_keywords=("apa91b",),
     ),
     _rule("infracost-api-key", "saas", r"ico-[A-Za-z0-9]{32}" + _END, "ico-"),
+    _rule("adafruit-io-key", "saas", r"aio_[A-Za-z0-9]{28}" + _END, "aio_", certain=_random_after("_")),
+    # A Facebook app secret is 32 hex characters: a bare shape, under a Facebook name only (`fb` not inside hex).
+    _context_rule(
+        "facebook-app-secret", "saas", r"facebook|(?<![A-Za-z0-9])fb", r"[a-f0-9]{32}", "facebook", "fb"
+    ),
     _rule("easypost-api-key", "saas", r"EZ[AT]K[A-Za-z0-9]{54}" + _END, "ezak", "eztk"),
     _rule("duffel-token", "saas", r"duffel_(?:test|live)_[A-Za-z0-9_=-]{43}" + _END, "duffel_"),
     _rule("scalingo-token", "saas", r"tk-us-[\w-]{48}" + _END, "tk-us-"),
@@ -605,6 +666,39 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         secret_group="secret",
         validate=_not_a_variable,
         line_marker="psexec",
+    ),
+    # .NET's `DirectoryEntry(path, username, password)` binds to LDAP or Active Directory with the password.
+    _rule(
+        "ldap-bind-password",
+        "password",
+        r"DirectoryEntry\([ \t]*\"[^\"\n]*\"[ \t]*,\s*\"[^\"\n]*\"[ \t]*,\s*\"(?P<secret>[^\"\n]+)\"",
+        "directoryentry(",
+        prior=0.7,
+        secret_group="secret",
+    ),
+    # Gradle's `credentials { username '…' password '…' }` block (a Maven repository's login): Groovy's
+    # call-without-parentheses form, with no `=` for the assignment rules to see.
+    _rule(
+        "gradle-credentials-password",
+        "password",
+        r"(?m)^[ \t]*password[ \t]+[\"'](?P<secret>[^\"'\n]{1,60})[\"'][ \t]*\r?$",
+        "credentials",
+        prior=0.7,
+        secret_group="secret",
+        line_marker="password",
+    ),
+    # A password given in prose, as a README or a script's message does: `the password is 'hunter22'`,
+    # `the password for user 'admin' is "…"`. Quoted, so that a sentence's next word is not taken for one.
+    _rule(
+        "password-in-prose",
+        "password",
+        r"(?i:password)(?:[ \t]+for[ \t]+(?:the[ \t]+)?user[ \t]+[\"'][^\"'\n]{1,40}[\"'])?[ \t]+is[ \t]+"
+        r"[\"'](?P<secret>[^\"'\s]{3,64})[\"']",
+        "password",
+        prior=0.6,
+        secret_group="secret",
+        word_start=False,
+        line_marker="password",
     ),
     # Outside a passwd-style file or an SQL dump (credential_files.py), only the hashes that are credential
     # material wherever they are: a router's Cisco type 8/9 secret and a roasted Kerberos ticket (AS-REP, TGS-REP),
