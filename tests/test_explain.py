@@ -267,7 +267,7 @@ def test_what_decided_it_in_each_stage() -> None:
         "scorer P(secret) 0.50, inside its band 0.20-0.80; the LLM did not answer",
         "confidence 0.50",
     ]
-    calibrated = replace(scorer, calibration=(1.3, 0.6))
+    calibrated = replace(scorer, calibration=((0.1, 0.05), (0.9, 0.95)))
     settled = decision_evidence(Verdict(c, 0.93, "scorer", 0.9), calibrated)
     assert [e.kind for e in settled] == ["scorer", "confidence"]
     assert settled[1].text == "confidence 0.93 (calibrated on real code)"

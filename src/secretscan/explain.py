@@ -256,7 +256,7 @@ def confidence_evidence(verdict: Verdict, scorer: Scorer) -> Evidence:
     steps = []
     if verdict.llm is not None:
         steps.append(f"folded with the LLM's at weight {scorer.llm_weight:.2f}")
-    if scorer.calibration != (1.0, 1.0):
+    if scorer.calibration:
         steps.append("calibrated on real code")
     how = f" ({' and '.join(steps)})" if steps else ""
     return Evidence("confidence", f"confidence {verdict.confidence:.2f}{how}", round(verdict.confidence, 4))

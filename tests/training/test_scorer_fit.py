@@ -281,41 +281,69 @@ def test_the_cli_refuses_a_weight_it_was_also_asked_to_measure(
     assert complaint in capsys.readouterr().err
 
 
-def test_calibration_keeps_one_half_and_stretches_each_side_by_its_own_slope() -> None:
+def test_a_calibration_map_joins_its_points_by_lines_and_is_flat_beyond_them() -> None:
     from secretscan.inference.scorer import calibrated
 
-    assert calibrated(0.5, (3.0, 0.2)) == 0.5
-    assert calibrated(0.8, (3.0, 0.5)) == pytest.approx(1 / (1 + np.exp(-0.5 * np.log(4))))
-    assert calibrated(0.2, (3.0, 0.5)) == pytest.approx(1 / (1 + np.exp(3.0 * np.log(4))))
-    points = [calibrated(p, (1.7, 0.4)) for p in np.linspace(0.01, 0.99, 50)]
-    assert points == sorted(points)
+    points = ((0.2, 0.1), (0.6, 0.5), (0.9, 0.95))
+    assert calibrated(0.4, points) == pytest.approx(0.3)
+    assert calibrated(0.75, points) == pytest.approx(0.725)
+    assert calibrated(0.6, points) == pytest.approx(0.5)
+    assert calibrated(0.05, points) == 0.1 and calibrated(0.99, points) == 0.95
+    assert calibrated(0.37, ()) == 0.37
+    sweep = [calibrated(p, points) for p in np.linspace(0, 1, 101)]
+    assert sweep == sorted(sweep)
 
 
-def test_calibration_recovers_overconfidence_and_lowers_the_ece_out_of_fold() -> None:
+def test_two_slopes_as_points_keep_one_half_and_stretch_each_side() -> None:
+    from secretscan.inference.scorer import calibrated, slope_points
+
+    points = slope_points(3.0, 0.5)
+    assert calibrated(0.5, points) == pytest.approx(0.5)
+    assert calibrated(0.8, points) == pytest.approx(1 / (1 + np.exp(-0.5 * np.log(4))), abs=3e-4)
+    assert calibrated(0.2, points) == pytest.approx(1 / (1 + np.exp(3.0 * np.log(4))), abs=3e-4)
+
+
+@pytest.mark.parametrize("method", ["two slopes", "isotonic"])
+def test_each_calibration_recovers_overconfidence_and_lowers_the_ece_out_of_fold(method: str) -> None:
     """Scores whose log-odds are three times too sure on the right of 0.5 and right on the left."""
-    from secretscan.training.scorer import calibration_cv, fit_calibration
+    from secretscan.inference.scorer import calibrated
+    from secretscan.training.scorer import calibration_cv, fit_calibration, fit_slopes
 
     rng = np.random.default_rng(5)
     truth = rng.normal(0, 1.5, 6000)
     labels = rng.random(6000) < 1 / (1 + np.exp(-truth))
     said = 1 / (1 + np.exp(-np.where(truth > 0, 3 * truth, truth)))
-    below, above = fit_calibration(said, labels)
+    below, above = fit_slopes(said, labels)
     assert below == pytest.approx(1.0, abs=0.15) and above == pytest.approx(1 / 3, abs=0.07)
-    as_is, calibrated_ece = calibration_cv(said, labels, np.arange(6000) % 5)
-    assert as_is is not None and calibrated_ece is not None and calibrated_ece < as_is / 2
+    eces = calibration_cv(said, labels, np.arange(6000) % 5)
+    assert eces["none"] is not None and eces[method] is not None and eces[method] < eces["none"] / 2
+    points = fit_calibration(method, said, labels)
+    # Said 0.9 is log-odds 2.2 three times too sure: about 0.67 of such rows are secrets.
+    assert calibrated(0.9, points) == pytest.approx(1 / (1 + np.exp(-np.log(9) / 3)), abs=0.05)
 
 
-def test_a_scorer_file_without_calibration_reports_as_it_is_and_a_bad_one_is_refused(tmp_path: Path) -> None:
-    from secretscan.inference.scorer import Scorer
+def test_a_scorer_file_keeps_its_calibration_and_a_bad_one_is_refused(tmp_path: Path) -> None:
+    from secretscan.inference.scorer import Scorer, slope_points
 
+    mapped = Scorer([0.5, -0.25], 0.1, (0.2, 0.8), 0.3, ((0.1, 0.05), (0.5, 0.4), (0.9, 0.97)))
+    save_scorer(mapped, tmp_path / "mapped.npz")
+    assert load_scorer(tmp_path / "mapped.npz").calibration == mapped.calibration
     plain = Scorer([0.5, -0.25], 0.1, (0.2, 0.8), 0.3)
     save_scorer(plain, tmp_path / "plain.npz")
     assert load_scorer(tmp_path / "plain.npz").calibrate(0.7) == pytest.approx(0.7)
     arrays = dict(np.load(tmp_path / "plain.npz"))
-    del arrays["calibration"]
+    del arrays["calibration_points"]
+    # Written before calibration was fitted: as it is; by the release with two slopes: those, as points.
     np.savez(tmp_path / "older.npz", **arrays)
-    assert load_scorer(tmp_path / "older.npz").calibration == (1.0, 1.0)
+    assert load_scorer(tmp_path / "older.npz").calibration == ()
+    np.savez(tmp_path / "slopes.npz", **{**arrays, "calibration": np.array([1.3, 0.6])})
+    assert load_scorer(tmp_path / "slopes.npz").calibration == slope_points(1.3, 0.6)
     for slopes in ([0.0, 1.0], [1.0, float("nan")], [1.0]):
         np.savez(tmp_path / "bad.npz", **{**arrays, "calibration": np.array(slopes)})
+        with pytest.raises(ModelError, match="malformed calibration"):
+            load_scorer(tmp_path / "bad.npz")
+    # Out of order, decreasing, an odd count, outside [0, 1].
+    for points in ([0.5, 0.4, 0.2, 0.6], [0.2, 0.6, 0.5, 0.4], [0.2, 0.3, 0.5], [0.2, 1.5]):
+        np.savez(tmp_path / "bad.npz", **{**arrays, "calibration_points": np.array(points)})
         with pytest.raises(ModelError, match="malformed calibration"):
             load_scorer(tmp_path / "bad.npz")

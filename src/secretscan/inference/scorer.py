@@ -18,6 +18,7 @@ import sys
 import zipfile
 import zlib
 from array import array
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -53,9 +54,10 @@ class Scorer:
     band: tuple[float, float]
     # How the LLM's P(secret) and the scorer's are folded together in the band: weight of the LLM's log-odds.
     llm_weight: float
-    # (below, above): the slopes that stretch the cascade's log-odds on either side of 0 into a calibrated
-    # confidence. 0.5 stays where it is, so the findings at the default threshold don't move; (1, 1) changes nothing.
-    calibration: tuple[float, float] = (1.0, 1.0)
+    # The monotone map from the cascade's P(secret) to the confidence a scan reports, as (P, confidence) points
+    # joined by straight lines (an isotonic fit's steps, or sampled slopes; see `secretscan-train scorer fit`);
+    # no points: the P(secret) as it is.
+    calibration: tuple[tuple[float, float], ...] = ()
     # Trees over the same buckets, whose log-odds add to the weights' (None: the weights alone).
     forest: Forest | None = None
 
@@ -86,13 +88,28 @@ class Scorer:
 
     def calibrate(self, probability: float) -> float:
         """The confidence a scan reports for the cascade's P(secret): about that share of such findings are
-        secrets on real code (`scorer fit` measures the slopes there)."""
+        secrets on real code (`scorer fit` fits the map there)."""
         return calibrated(probability, self.calibration)
 
 
-def calibrated(probability: float, slopes: tuple[float, float]) -> float:
-    log_odds = logit(probability)
-    return sigmoid(log_odds * (slopes[0] if log_odds < 0 else slopes[1]))
+def calibrated(probability: float, points: Sequence[tuple[float, float]]) -> float:
+    """`probability` through the map `points` (sorted by P): interpolated between two points, flat beyond the ends."""
+    if not points:
+        return probability
+    right = bisect_right(points, (probability, math.inf))
+    if right == 0:
+        return points[0][1]
+    if right == len(points):
+        return points[-1][1]
+    (x0, y0), (x1, y1) = points[right - 1], points[right]
+    return y0 + (y1 - y0) * (probability - x0) / (x1 - x0)
+
+
+def slope_points(below: float, above: float) -> tuple[tuple[float, float], ...]:
+    """The map that stretches the log-odds by `below` under 0.5 and by `above` over it, as points every 0.05 in
+    log-odds from -12 to 12: the lines between them stay within 3e-4 of it for slopes up to 3 (0.012 at 20)."""
+    steps = [k / 20 for k in range(-240, 241)]
+    return tuple((sigmoid(z), sigmoid(z * (below if z < 0 else above))) for z in steps)
 
 
 def save_scorer(scorer: Scorer, path: Path) -> None:
@@ -106,7 +123,7 @@ def save_scorer(scorer: Scorer, path: Path) -> None:
             bias=np.float64(scorer.bias),
             band=np.array(scorer.band, dtype=np.float64),
             llm_weight=np.float64(scorer.llm_weight),
-            calibration=np.array(scorer.calibration, dtype=np.float64),
+            calibration_points=np.array(scorer.calibration, dtype=np.float64).reshape(-1),
             feature_set=np.array(FEATURE_SET),
             **_forest_arrays(scorer.forest),
         )
@@ -177,8 +194,7 @@ def load_scorer(path: Path = DEFAULT_SCORER) -> Scorer:
             arrays = {name.removesuffix(".npy"): _read_npy(archive.read(name)) for name in archive.namelist()}
         feature_set, weights = arrays["feature_set"], _numbers(arrays, "weights")
         (bias,), band, (llm_weight,) = _numbers(arrays, "bias"), _numbers(arrays, "band"), _numbers(arrays, "llm_weight")
-        # Files written before calibration was fitted report the cascade's P(secret) as it is.
-        calibration = _numbers(arrays, "calibration") if "calibration" in arrays else array("d", (1.0, 1.0))
+        calibration = _calibration(arrays)
         forest = _forest(arrays)
     # What a cut or damaged zip, .npy header or payload raises, from zipfile, zlib, struct, ast and array.
     except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError, SyntaxError, NotImplementedError,
@@ -188,8 +204,25 @@ def load_scorer(path: Path = DEFAULT_SCORER) -> Scorer:
         raise ModelError(f"scorer {path}: trained on features {feature_set!r}, this version extracts {FEATURE_SET!r}")
     if not weights or len(band) != 2 or not 0 <= band[0] <= band[1] <= 1 or not 0 <= llm_weight <= 1:
         raise ModelError(f"scorer {path}: malformed weights, band or LLM weight")
-    if len(calibration) != 2 or not all(0 < slope < 100 for slope in calibration):
+    if calibration is None:
         raise ModelError(f"scorer {path}: malformed calibration")
     if forest is not None and (problem := forest.check()) is not None:
         raise ModelError(f"scorer {path}: malformed trees ({problem})")
-    return Scorer(weights, bias, (band[0], band[1]), llm_weight, (calibration[0], calibration[1]), forest)
+    return Scorer(weights, bias, (band[0], band[1]), llm_weight, calibration, forest)
+
+
+def _calibration(arrays: dict[str, array[Any] | str]) -> tuple[tuple[float, float], ...] | None:
+    """The calibration map of a weight file (None: malformed). Files of an earlier version hold the two slopes
+    (`calibration`), or nothing: before calibration was fitted, a scan reported the cascade's P(secret) as it is."""
+    if "calibration_points" in arrays:
+        flat = _numbers(arrays, "calibration_points")
+        points = tuple(zip(flat[0::2], flat[1::2]))
+        ordered = all(a[0] < b[0] and a[1] <= b[1] for a, b in zip(points, points[1:]))
+        inside = all(0 <= x <= 1 and 0 <= y <= 1 for x, y in points)
+        return points if len(flat) % 2 == 0 and ordered and inside else None
+    if "calibration" in arrays:
+        slopes = _numbers(arrays, "calibration")
+        if len(slopes) != 2 or not all(0 < slope < 100 for slope in slopes):
+            return None
+        return slope_points(slopes[0], slopes[1])
+    return ()

@@ -213,10 +213,10 @@ def scorer_fit(rows: tuple[Path, ...], out: Path, unlabelled_weight: float, synt
         grid = ", ".join(f"{weight:.1f}: {f1:.3f}" for weight, f1 in report.fold_f1)
         click.echo(f"LLM weight {report.scorer.llm_weight:.1f}: the cascade's F1 on {report.judged_rows} held-out "
                    f"rows peaks there ({grid})")
-        below, above = report.scorer.calibration
-        as_is, calibrated = ("–" if e is None else f"{e:.3f}" for e in report.calibration_ece)
-        click.echo(f"calibration: slopes {below:.2f} below 0.5, {above:.2f} above; the cascade's ECE on the "
-                   f"labelled rows the judge scored: {as_is} as it is, {calibrated} calibrated out of fold")
+        eces = ", ".join(f"{'as it is' if method == 'none' else method} {'–' if e is None else f'{e:.3f}'}"
+                         for method, e in report.calibration_ece.items())
+        click.echo(f"calibration: {report.calibration_method} ({len(report.scorer.calibration)} points), by the "
+                   f"cascade's ECE out of fold on the labelled rows the judge scored: {eces}")
     click.echo(f"wrote {out}")
     if head is not None and head_out is not None:
         _report_head(head, report, every, held_indices, head_out)

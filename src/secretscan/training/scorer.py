@@ -20,7 +20,7 @@ import numpy as np
 from secretscan.config import Config
 from secretscan.errors import ConfigError
 from secretscan.inference.forest import Forest
-from secretscan.inference.scorer import Scorer, calibrated, feature_indices
+from secretscan.inference.scorer import Scorer, calibrated, feature_indices, slope_points
 from secretscan.scanner.prompt import Prompt
 from secretscan.scanner.types import Candidate
 from secretscan.training.forest import Trees, fit_trees
@@ -274,13 +274,17 @@ def cascade_probabilities(
     return np.where(inside, 1 / (1 + np.exp(-log_odds)), scorer_probabilities)
 
 
-# The slopes `fit_calibration` may choose: a log-odds stretched or squeezed at most 20-fold.
+# The slopes `fit_slopes` may choose: a log-odds stretched or squeezed at most 20-fold.
 CALIBRATION_SLOPES = (0.05, 20.0)
+# The maps `scorer fit` compares out of fold and may ship: a Platt scaling through 0.5 on each side (two slopes;
+# the findings at 0.5 stay where they are) and an isotonic regression (any non-decreasing map).
+CALIBRATIONS = ("two slopes", "isotonic")
+Points = tuple[tuple[float, float], ...]
 
 
-def fit_calibration(probabilities: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-    """The slopes (below 0.5, above it) of `Scorer.calibrate` that minimise the log loss on these rows: a Platt
-    scaling through the origin on each side, so that 0.5, the threshold the cascade was fitted to, stays put."""
+def fit_slopes(probabilities: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """The slopes (below 0.5, above it) that stretch these P(secret)'s log-odds to minimise the log loss: a Platt
+    scaling through the origin on each side."""
     from scipy.optimize import minimize_scalar
 
     log_odds = log_odds_of(probabilities)
@@ -297,19 +301,30 @@ def fit_calibration(probabilities: np.ndarray, labels: np.ndarray) -> tuple[floa
     return slopes[0], slopes[1]
 
 
-def calibration_cv(
-    probabilities: np.ndarray, labels: np.ndarray, fold: np.ndarray
-) -> tuple[float | None, float | None]:
-    """The ECE (10 bins) of these P(secret) as they are, and calibrated by slopes fitted on the other folds."""
+def fit_calibration(method: str, probabilities: np.ndarray, labels: np.ndarray) -> Points:
+    """The map (`Scorer.calibration` points) of one of `CALIBRATIONS`, fitted on these rows."""
+    if method == "two slopes":
+        return slope_points(*fit_slopes(probabilities, labels))
+    from sklearn.isotonic import IsotonicRegression
+
+    fitted = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(probabilities, labels.astype(float))
+    return tuple(zip(map(float, fitted.X_thresholds_), map(float, fitted.y_thresholds_)))
+
+
+def calibration_cv(probabilities: np.ndarray, labels: np.ndarray, fold: np.ndarray) -> dict[str, float | None]:
+    """The ECE (10 bins) of these P(secret) as they are ("none"), and calibrated by each of `CALIBRATIONS`
+    fitted on the other folds."""
     from secretscan.eval.metrics import expected_calibration_error
 
-    calibrated_out = np.zeros(len(probabilities))
-    for k in np.unique(fold):
-        held = fold == k
-        slopes = fit_calibration(probabilities[~held], labels[~held])
-        calibrated_out[held] = [calibrated(float(p), slopes) for p in probabilities[held]]
-    as_is = expected_calibration_error(probabilities.tolist(), labels.tolist())
-    return as_is, expected_calibration_error(calibrated_out.tolist(), labels.tolist())
+    eces = {"none": expected_calibration_error(probabilities.tolist(), labels.tolist())}
+    for method in CALIBRATIONS:
+        calibrated_out = np.zeros(len(probabilities))
+        for k in np.unique(fold):
+            held = fold == k
+            points = fit_calibration(method, probabilities[~held], labels[~held])
+            calibrated_out[held] = [calibrated(float(p), points) for p in probabilities[held]]
+        eces[method] = expected_calibration_error(calibrated_out.tolist(), labels.tolist())
+    return eces
 
 
 def _shifted(probability: float, shift: float) -> float:
@@ -333,8 +348,10 @@ class FitReport:
     judged_rows: int = 0
     # Each row's out-of-fold P(secret), on the shipped scale (the bias moved), as a scan would score it.
     out_of_fold: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    # The cascade's ECE on the judged rows, as it is and calibrated out of fold (None: nothing to measure on).
-    calibration_ece: tuple[float | None, float | None] = (None, None)
+    # The calibration shipped ("none": the cascade's P(secret) as it is), and the cascade's ECE on the judged rows
+    # as it is ("none") and calibrated out of fold by each of `CALIBRATIONS` (empty: nothing to measure on).
+    calibration_method: str = "none"
+    calibration_ece: Mapping[str, float | None] = field(default_factory=dict)
 
 
 def roc_auc(probabilities: np.ndarray, labels: np.ndarray) -> float | None:
@@ -362,7 +379,7 @@ def fit_scorer(
     the LLM weight is the one of `LLM_WEIGHTS` at which the cascade's F1 on those rows peaks (the first, the
     lightest, on a tie), not `policy.llm_weight`. The calibration is then fitted on the cascade's P(secret) of the
     labelled rows in `calibration_probabilities` (the judge's P(secret) of every row it has one for, out of fold;
-    by default `llm_probabilities`): the more rows, the surer the slopes, and most of a cascade's verdicts are the
+    by default `llm_probabilities`): the more rows, the surer the map, and most of a cascade's verdicts are the
     scorer's, which is out of fold on every row.
 
     With `trees`, gradient-boosted trees over the same features join the regression (`Fitted`)."""
@@ -386,8 +403,9 @@ def fit_scorer(
     band = (_shifted(low, shift), _shifted(high, shift))
     fold_f1: tuple[tuple[float, float], ...] = ()
     llm_weight = policy.llm_weight
-    calibration: tuple[float, float] = (1.0, 1.0)
-    calibration_ece: tuple[float | None, float | None] = (None, None)
+    calibration: Points = ()
+    calibration_method = "none"
+    calibration_ece: dict[str, float | None] = {}
     if llm_probabilities:
         judged = sorted(llm_probabilities)
         scorer_side = np.array([_shifted(p, shift) for p in predictions[judged]])
@@ -398,7 +416,7 @@ def fit_scorer(
         llm_weight = max(fold_f1, key=lambda pair: pair[1])[0]
         measured_on = calibration_probabilities or llm_probabilities
         calibrated_rows = [i for i in sorted(measured_on) if labelled[i]]
-        calibration, calibration_ece = _calibration(
+        calibration_method, calibration, calibration_ece = _calibration(
             cascade_probabilities(
                 np.array([_shifted(p, shift) for p in predictions[calibrated_rows]]),
                 np.array([measured_on[i] for i in calibrated_rows]),
@@ -420,16 +438,17 @@ def fit_scorer(
         fold_f1=fold_f1,
         judged_rows=len(llm_probabilities or {}),
         out_of_fold=np.array([_shifted(p, shift) for p in predictions]),
+        calibration_method=calibration_method,
         calibration_ece=calibration_ece,
     )
 
 
-def _calibration(
-    cascade: np.ndarray, labels: np.ndarray, fold: np.ndarray
-) -> tuple[tuple[float, float], tuple[float | None, float | None]]:
-    """The calibration slopes to ship, fitted on every judged row where calibrating lowers the ECE out of fold
-    (else none), with that ECE as it is and calibrated."""
-    as_is, calibrated_ece = calibration_cv(cascade, labels, fold)
-    if as_is is None or calibrated_ece is None or calibrated_ece >= as_is:
-        return (1.0, 1.0), (as_is, calibrated_ece)
-    return fit_calibration(cascade, labels), (as_is, calibrated_ece)
+def _calibration(cascade: np.ndarray, labels: np.ndarray, fold: np.ndarray) -> tuple[str, Points, dict[str, float | None]]:
+    """The calibration to ship: of `CALIBRATIONS`, the one with the lowest ECE out of fold, fitted on every judged
+    row, unless none lowers the ECE ("none"). With the ECE of each."""
+    eces = calibration_cv(cascade, labels, fold)
+    measured = {method: ece for method, ece in eces.items() if ece is not None}
+    best = min(measured, key=lambda method: measured[method], default="none")
+    if best == "none":
+        return "none", (), eces
+    return best, fit_calibration(best, cascade, labels), eces
