@@ -102,7 +102,8 @@ MARKED_ASSIGNMENTS = st.tuples(
     st.sampled_from(MARKED_NAMES), st.sampled_from(MARKED_OPERATORS), st.sampled_from(MARKED_VALUES)
 ).map("".join)
 MARKED_PIECES = ["aws", "Secret", "-us", "-US", ":AA", "jenkins", "Sonar", "token", "PsExec -u a -p ", "P\u017fexec"]
-MARKED_PIECES += ["kubeadm join", "--token ", "ssws ", "NRAL", "password '", "The Password is \"", "pa\u017fsword is '"]
+MARKED_PIECES += ["kubeadm join", "--token ", "ssws ", "NRAL"]
+MARKED_PIECES += ["password '", "The Password is \"", "pa\u017fsword is '", "Facebook"]
 MARKED_PIECES += ["'", '"', "\n", "\r\n", " ", "x", "12", "\u0130", "\u0131", "é"]
 MARKED_TEXTS = st.lists(st.one_of(MARKED_ASSIGNMENTS, st.sampled_from(MARKED_PIECES + MARKED_VALUES)), max_size=12)
 
@@ -121,6 +122,7 @@ def test_the_shipped_rules_with_a_line_marker() -> None:
         "newrelic-license-key",
         "gradle-credentials-password",
         "password-in-prose",
+        "facebook-app-secret",
     }
 
 
