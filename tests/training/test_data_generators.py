@@ -172,3 +172,29 @@ def test_secret_roles_are_planned_with_both_labels() -> None:
                 labels[planted.value.label] += 1
     assert labels[True] > 50 and labels[False] > 50
     assert set(SECRET_ROLES) >= {"password", "token", "key", "conn", "header", "pem"}
+
+
+# The file rule that each credential-file kind is there to teach the judge (docs/detectors.md).
+CREDENTIAL_FILE_RULES = {
+    "netrc": "netrc-password",
+    "pgpass": "pgpass-password",
+    "mail-rc": "mail-client-password",
+    "shell-rc": "shell-rc-secret",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CREDENTIAL_FILE_RULES))
+def test_credential_files_put_their_values_before_the_judge_through_their_file_rule(kind: str) -> None:
+    """Every planted secret of a credential file is a candidate, most of them of the kind's own rule (a token
+    format may win its line), and so are many look-alikes (the shell rule leaves `$(…)` to the assignment rules):
+    the judge sees that format's line on both sides of the label."""
+    rule_for = CREDENTIAL_FILE_RULES[kind]
+    rules: Counter[tuple[bool, str | None]] = Counter()
+    for file in _files(kind, 60):
+        found = {(c.line, c.secret): c.rule for c in find_candidates(ScanUnit(file.rendered.path, file.rendered.text))}
+        for planted in file.rendered.planted:
+            rules[planted.value.label, found.get((planted.line, planted.text))] += 1
+    assert rules[True, None] == 0
+    for label, share in ((True, 0.5), (False, 0.3)):
+        total = sum(count for (said, _), count in rules.items() if said == label)
+        assert rules[label, rule_for] >= share * total, (label, rules)

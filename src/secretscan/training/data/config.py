@@ -42,7 +42,7 @@ def _share(name: str, value: float) -> None:
 class GeneratorConfig:
     """How synthetic files are planned: which kinds, how many values per file, which mix of values."""
 
-    kinds: dict[str, float] = field(default_factory=lambda: {name: 1.0 for name in KINDS})
+    kinds: dict[str, float] = field(default_factory=lambda: {name: kind.weight for name, kind in KINDS.items()})
     min_slots: int = 1
     max_slots: int = 4
     roles: dict[str, float] = field(

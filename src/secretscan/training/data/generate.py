@@ -218,7 +218,7 @@ class _Plan:
 
 
 def plan_slots(rng: random.Random, kind: str, config: GeneratorConfig) -> list[_Plan]:
-    allowed = set(SECRET_ROLES) | set(KINDS[kind].extra_roles)
+    allowed = set(KINDS[kind].secret_roles) | set(KINDS[kind].extra_roles)
     roles = [(role, w) for role, w in config.roles.items() if role in allowed and w > 0]
     negatives = [(c, w) for c, w in config.negatives.items() if w > 0]
     plans: list[_Plan] = []

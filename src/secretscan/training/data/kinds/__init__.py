@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from secretscan.training.data.kinds import code, config, docs, ops
+from secretscan.training.data.kinds import code, config, credentials, docs, ops
 from secretscan.training.data.kinds.base import Kind, Planted, Rendered, Slot
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (*code.KINDS, *config.KINDS, *ops.KINDS, *docs.KINDS)}
+KINDS: dict[str, Kind] = {
+    kind.name: kind for kind in (*code.KINDS, *config.KINDS, *ops.KINDS, *docs.KINDS, *credentials.KINDS)
+}
 
 __all__ = ["KINDS", "Kind", "Planted", "Rendered", "Slot"]

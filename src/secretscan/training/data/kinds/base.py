@@ -75,6 +75,10 @@ class Kind:
     render: Render
     # Roles this kind can host besides the secret roles (an i18n string in a Go file would be odd).
     extra_roles: tuple[str, ...] = ("id", "public", "benign")
+    # The secret roles its format has a place for (a .netrc holds no PEM block).
+    secret_roles: tuple[str, ...] = SECRET_ROLES
+    # Its default weight among the kinds (`generator.kinds`).
+    weight: float = 1.0
 
 
 _PROJECTS = (
