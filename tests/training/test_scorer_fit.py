@@ -303,7 +303,7 @@ def test_two_slopes_as_points_keep_one_half_and_stretch_each_side() -> None:
     assert calibrated(0.2, points) == pytest.approx(1 / (1 + np.exp(3.0 * np.log(4))), abs=3e-4)
 
 
-@pytest.mark.parametrize("method", ["two slopes", "isotonic"])
+@pytest.mark.parametrize("method", ["two slopes", "centred isotonic"])
 def test_each_calibration_recovers_overconfidence_and_lowers_the_ece_out_of_fold(method: str) -> None:
     """Scores whose log-odds are three times too sure on the right of 0.5 and right on the left."""
     from secretscan.inference.scorer import calibrated
@@ -347,3 +347,13 @@ def test_a_scorer_file_keeps_its_calibration_and_a_bad_one_is_refused(tmp_path: 
         np.savez(tmp_path / "bad.npz", **{**arrays, "calibration_points": np.array(points)})
         with pytest.raises(ModelError, match="malformed calibration"):
             load_scorer(tmp_path / "bad.npz")
+
+
+def test_the_centred_isotonic_map_rises_through_its_blocks_centres() -> None:
+    from secretscan.training.scorer import fit_calibration
+
+    said = np.array([0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9])
+    labels = np.array([0, 1, 0, 0, 1, 0, 1, 1], dtype=bool)
+    # Isotonic blocks of one share: {0.1} 0, {0.2, 0.3, 0.4} 1/3, {0.6, 0.7} 1/2, {0.8, 0.9} 1.
+    points = fit_calibration("centred isotonic", said, labels)
+    assert [x for point in points for x in point] == pytest.approx([0.1, 0.0, 0.3, 1 / 3, 0.65, 0.5, 0.85, 1.0])
