@@ -63,6 +63,17 @@ def test_openssh_key_is_certain(tmp_path: Path) -> None:
     assert find_candidates(ScanUnit("id_test.pub", (tmp_path / "id_test.pub").read_text())) == []
 
 
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed")
+def test_an_openssh_key_under_another_header_is_certain_and_filler_is_not(tmp_path: Path) -> None:
+    """A key pasted under `BEGIN RSA PRIVATE KEY` (a hand-edited header) is still a whole private key."""
+    _run("ssh-keygen", "-q", "-t", "rsa", "-b", "1024", "-N", "", "-C", "test", "-f", "id_test", cwd=tmp_path)
+    relabelled = (tmp_path / "id_test").read_text().replace("OPENSSH PRIVATE KEY", "RSA PRIVATE KEY")
+    assert "-----BEGIN RSA PRIVATE KEY-----" in relabelled
+    assert _only(relabelled, "deploy/key.pem").certainty is Certainty.CERTAIN
+    filler = "\n".join(["b3BlbnNzaC1rZXktdjEAAAAA" + "A" * 46] * 4)
+    assert not body_is_real_key("RSA", filler)
+
+
 @pytest.mark.skipif(shutil.which("gpg") is None, reason="gpg is not installed")
 def test_pgp_private_key_block_is_certain(tmp_path: Path) -> None:
     home = tmp_path / "gnupg"

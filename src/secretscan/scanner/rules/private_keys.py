@@ -1,8 +1,8 @@
 """Private key blocks: `-----BEGIN … PRIVATE KEY-----` … `-----END … PRIVATE KEY-----`.
 
 The block is the secret. It is CERTAIN when its body is a real key: base64 that decodes to the structure the
-header promises (DER for RSA/EC/DSA/PKCS#8, `openssh-key-v1` for OpenSSH, an OpenPGP packet with a matching
-CRC-24 for PGP), with the entropy of random key material. Truncated ("MIIE…"), elided or placeholder bodies
+header promises (DER for RSA/EC/DSA/PKCS#8, `openssh-key-v1` for OpenSSH or under any other header, an OpenPGP
+packet with a matching CRC-24 for PGP), with the entropy of random key material. Truncated ("MIIE…"), elided or placeholder bodies
 stay POSSIBLE. Blocks inside JSON strings (`\\n` escapes, as in a GCP service-account file) count too, and the
 scan ignores the line-length limit, so a key pasted into a minified bundle is still found.
 """
@@ -74,8 +74,11 @@ def body_is_real_key(kind: str, body: str) -> bool:
     data = _decode(encoded)
     if data is None or len(data) < 48:
         return False
+    if data.startswith(b"openssh-key-v1\x00"):
+        # Under any header: an OpenSSH key pasted under `BEGIN RSA PRIVATE KEY` is still a whole key.
+        return True
     if "OPENSSH" in kind:
-        return data.startswith(b"openssh-key-v1\x00")
+        return False
     if "PGP" in kind:
         if crc_line is not None:
             expected = _decode(crc_line[1:])
