@@ -30,6 +30,8 @@ from secretscan.inference.verdict import logit, sigmoid
 from secretscan.scanner.features import FEATURES, candidate_features
 from secretscan.scanner.types import Candidate
 
+# A calibration map: (P(secret), confidence) points, increasing in both.
+CalibrationPoints = tuple[tuple[float, float], ...]
 DEFAULT_SCORER = Path(__file__).resolve().parent.parent / "data" / "scorer.npz"
 # The feature families a weight file was trained on: a file trained on other features is refused, not misread.
 FEATURE_SET = ",".join(name for name, _ in FEATURES)
@@ -55,9 +57,9 @@ class Scorer:
     # How the LLM's P(secret) and the scorer's are folded together in the band: weight of the LLM's log-odds.
     llm_weight: float
     # The monotone map from the cascade's P(secret) to the confidence a scan reports, as (P, confidence) points
-    # joined by straight lines (an isotonic fit's steps, or sampled slopes; see `secretscan-train scorer fit`);
-    # no points: the P(secret) as it is.
-    calibration: tuple[tuple[float, float], ...] = ()
+    # joined by straight lines (a centred isotonic fit's block centres, or two slopes sampled; see
+    # `secretscan-train scorer fit`); no points: the P(secret) as it is.
+    calibration: CalibrationPoints = ()
     # Trees over the same buckets, whose log-odds add to the weights' (None: the weights alone).
     forest: Forest | None = None
 
@@ -105,7 +107,7 @@ def calibrated(probability: float, points: Sequence[tuple[float, float]]) -> flo
     return y0 + (y1 - y0) * (probability - x0) / (x1 - x0)
 
 
-def slope_points(below: float, above: float) -> tuple[tuple[float, float], ...]:
+def slope_points(below: float, above: float) -> CalibrationPoints:
     """The map that stretches the log-odds by `below` under 0.5 and by `above` over it, as points every 0.05 in
     log-odds from -12 to 12: the lines between them stay within 3e-4 of it for slopes up to 3 (0.012 at 20)."""
     steps = [k / 20 for k in range(-240, 241)]
@@ -211,7 +213,7 @@ def load_scorer(path: Path = DEFAULT_SCORER) -> Scorer:
     return Scorer(weights, bias, (band[0], band[1]), llm_weight, calibration, forest)
 
 
-def _calibration(arrays: dict[str, array[Any] | str]) -> tuple[tuple[float, float], ...] | None:
+def _calibration(arrays: dict[str, array[Any] | str]) -> CalibrationPoints | None:
     """The calibration map of a weight file (None: malformed). Files of an earlier version hold the two slopes
     (`calibration`), or nothing: before calibration was fitted, a scan reported the cascade's P(secret) as it is."""
     if "calibration_points" in arrays:

@@ -20,7 +20,7 @@ import numpy as np
 from secretscan.config import Config
 from secretscan.errors import ConfigError
 from secretscan.inference.forest import Forest
-from secretscan.inference.scorer import Scorer, calibrated, feature_indices, slope_points
+from secretscan.inference.scorer import CalibrationPoints, Scorer, calibrated, feature_indices, slope_points
 from secretscan.scanner.prompt import Prompt
 from secretscan.scanner.types import Candidate
 from secretscan.training.forest import Trees, fit_trees
@@ -280,7 +280,6 @@ CALIBRATION_SLOPES = (0.05, 20.0)
 # the findings at 0.5 stay where they are) and a centred isotonic regression (any increasing map). Both keep the
 # order of the findings; a plain isotonic regression's steps would give a hundred findings one confidence.
 CALIBRATIONS = ("two slopes", "centred isotonic")
-Points = tuple[tuple[float, float], ...]
 
 
 def fit_slopes(probabilities: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -302,7 +301,7 @@ def fit_slopes(probabilities: np.ndarray, labels: np.ndarray) -> tuple[float, fl
     return slopes[0], slopes[1]
 
 
-def fit_calibration(method: str, probabilities: np.ndarray, labels: np.ndarray) -> Points:
+def fit_calibration(method: str, probabilities: np.ndarray, labels: np.ndarray) -> CalibrationPoints:
     """The map (`Scorer.calibration` points) of one of `CALIBRATIONS`, fitted on these rows.
 
     The centred isotonic regression joins the centres of the isotonic regression's blocks (each block's mean P and
@@ -418,7 +417,7 @@ def fit_scorer(
     band = (_shifted(low, shift), _shifted(high, shift))
     fold_f1: tuple[tuple[float, float], ...] = ()
     llm_weight = policy.llm_weight
-    calibration: Points = ()
+    calibration: CalibrationPoints = ()
     calibration_method = "none"
     calibration_ece: dict[str, float | None] = {}
     if llm_probabilities:
@@ -458,7 +457,9 @@ def fit_scorer(
     )
 
 
-def _calibration(cascade: np.ndarray, labels: np.ndarray, fold: np.ndarray) -> tuple[str, Points, dict[str, float | None]]:
+def _calibration(
+    cascade: np.ndarray, labels: np.ndarray, fold: np.ndarray
+) -> tuple[str, CalibrationPoints, dict[str, float | None]]:
     """The calibration to ship: of `CALIBRATIONS`, the one with the lowest ECE out of fold, fitted on every judged
     row, unless none lowers the ECE ("none"). With the ECE of each."""
     eces = calibration_cv(cascade, labels, fold)

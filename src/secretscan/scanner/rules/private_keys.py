@@ -2,9 +2,9 @@
 
 The block is the secret. It is CERTAIN when its body is a real key: base64 that decodes to the structure the
 header promises (DER for RSA/EC/DSA/PKCS#8, `openssh-key-v1` for OpenSSH or under any other header, an OpenPGP
-packet with a matching CRC-24 for PGP), with the entropy of random key material. Truncated ("MIIE…"), elided or placeholder bodies
-stay POSSIBLE. Blocks inside JSON strings (`\\n` escapes, as in a GCP service-account file) count too, and the
-scan ignores the line-length limit, so a key pasted into a minified bundle is still found.
+packet with a matching CRC-24 for PGP), with the entropy of random key material. Truncated ("MIIE…"), elided or
+placeholder bodies stay POSSIBLE. Blocks inside JSON strings (`\\n` escapes, as in a GCP service-account file)
+count too, and the scan ignores the line-length limit, so a key pasted into a minified bundle is still found.
 """
 
 from __future__ import annotations

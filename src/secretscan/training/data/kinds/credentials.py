@@ -106,9 +106,12 @@ _FITTING_ROLES = ("password", "token", "key")
 # A twentieth of the generated files between them: they are a small part of what scans see.
 _WEIGHT = 0.25
 
-KINDS = (
-    Kind("netrc", render_netrc, (), _FITTING_ROLES, _WEIGHT),
-    Kind("pgpass", render_pgpass, (), _FITTING_ROLES, _WEIGHT),
-    Kind("mail-rc", render_mail_rc, (), _FITTING_ROLES, _WEIGHT),
-    Kind("shell-rc", render_shell_rc, (), _FITTING_ROLES, _WEIGHT),
+KINDS = tuple(
+    Kind(name, render, extra_roles=(), secret_roles=_FITTING_ROLES, weight=_WEIGHT)
+    for name, render in (
+        ("netrc", render_netrc),
+        ("pgpass", render_pgpass),
+        ("mail-rc", render_mail_rc),
+        ("shell-rc", render_shell_rc),
+    )
 )
