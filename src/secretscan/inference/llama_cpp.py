@@ -698,9 +698,9 @@ class LlamaCppJudge:
         secret_id, safe_id = self.label_ids()
         answers = []
         for prompt in prompts:
-            tokens = self.prompt_tokens(prompt)
+            tokens, prefix_length = self._tokens(prompt)
             # The system prompt and the user turn's header: the same in every prompt, evaluated once.
-            self.runner.prime(tokens[: self._prefix_length(prompt)])
+            self.runner.prime(tokens[:prefix_length])
             logits = self.runner.next_token_logits(tokens)
             state = self.runner.hidden_state() if hidden_states else array.array("f")
             answers.append((p_secret(logits[secret_id], logits[safe_id]), state))
@@ -721,19 +721,15 @@ class LlamaCppJudge:
             self._label_ids = (ids[0], ids[1])
         return self._label_ids
 
-    def _template(self, prompt: Prompt) -> tuple[str, str]:
+    def prompt_tokens(self, prompt: Prompt) -> list[int]:
+        """The tokens of `render_chat(prompt)`, special tokens parsed in the template only, fitted to n_ctx."""
+        return self._tokens(prompt)[0]
+
+    def _tokens(self, prompt: Prompt) -> tuple[list[int], int]:
+        """`prompt_tokens(prompt)`, and how many of them come before the user text (the template's head)."""
         # Render with a marker for the user text, so the template stays defined in one place (prompt.py).
         marker = "\x00"
         head, tail = render_chat(replace(prompt, user=marker)).split(marker)
-        return head, tail
-
-    def _prefix_length(self, prompt: Prompt) -> int:
-        """How many of `prompt_tokens(prompt)` come before the user text: the template's head."""
-        return len(self.runner.tokenize(self._template(prompt)[0], special=True))
-
-    def prompt_tokens(self, prompt: Prompt) -> list[int]:
-        """The tokens of `render_chat(prompt)`, special tokens parsed in the template only, fitted to n_ctx."""
-        head, tail = self._template(prompt)
         head_ids = self.runner.tokenize(head, special=True)
         user_ids = self.runner.tokenize(prompt.user, special=False)
         tail_ids = self.runner.tokenize(tail, special=True)
@@ -742,4 +738,4 @@ class LlamaCppJudge:
             # Keep both ends: the path and rule come first, the value and the line come last.
             keep_head = room // 2
             user_ids = user_ids[:keep_head] + user_ids[len(user_ids) - (room - keep_head) :]
-        return head_ids + user_ids + tail_ids
+        return head_ids + user_ids + tail_ids, len(head_ids)

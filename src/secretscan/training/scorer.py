@@ -2,8 +2,9 @@
 
 The rows are the JSONL examples `data build` writes (synthetic and real candidates alike). Each prompt is read
 back into a candidate (path, rule, line, value), its features hashed exactly as at scan time, and a logistic
-regression and gradient-boosted trees (`training/forest.py`) fitted with scikit-learn. The settle band is chosen on out-of-fold predictions (folds keep a
-repository or a generated group together), so the band is measured on code the fold never saw.
+regression fitted with scikit-learn (with `--trees`, gradient-boosted trees beside it: `training/forest.py`). The
+settle band is chosen on out-of-fold predictions (folds keep a repository or a generated group together), so the
+band is measured on code the fold never saw.
 """
 
 from __future__ import annotations
